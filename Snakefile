@@ -1,0 +1,63 @@
+# hooke: how language models spring back from alignment (Ji et al., ACL 2025), as a DAG.
+#
+# The results/ path grammar, said once (each rule file owns one line of it):
+#   results/data/{task}/{split}.parquet                              prepare_data
+#   results/pretrain/{run}/tokens-{tokens}/                          pretrain_slices (local bases)
+#   results/hub/{base}/                                              download_base (hub bases)
+#   results/sft/{base}/{task}/slice-{k}/                             finetune_slices
+#   results/harvest/{base}/{task}/seed-{seed}/slice-{k}.parquet      harvest_responses
+#   results/inverse/{base}/{task}/seed-{seed}/pair-{k}-{l}/{path}.parquet   finetune_inverse
+#   results/scorer/{task}/                                           train_scorer
+#   results/scores/{base}/{task}/seed-{seed}/slice-{k}.parquet       score_responses
+#   results/tables/{table}.{csv,md}                                  aggregate_tables
+#   results/figures/{figure}.{html,png}                              draw_figures
+# Logs mirror outputs under logs/<rule>/, benchmarks under benchmarks/<rule>/.
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+# The miniature is the default; --configfile replaces it rather than merging into it.
+if not config:
+
+    configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+
+
+check_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
+validate(config, "config/schema.yaml")
+
+
+NAME = "[A-Za-z0-9][A-Za-z0-9_.-]*"
+
+
+wildcard_constraints:
+    task=NAME,
+    base=NAME,
+    run=NAME,
+    tokens=r"\d+",
+    seed=r"\d+",
+    k=r"\d+",
+    l=r"\d+",
+    path="forward|inverse",
+
+
+include: "rules/data.smk"
+include: "rules/pretrain.smk"
+include: "rules/sft.smk"
+include: "rules/harvest.smk"
+include: "rules/inverse.smk"
+include: "rules/score.smk"
+include: "rules/aggregate.smk"
+include: "rules/figures.smk"
+
+
+# Everything: the Setting I tables and figures.
+rule all:
+    default_target: True
+    input:
+        rules.aggregate_tables.output,
+        rules.draw_figures.output,

@@ -1,0 +1,115 @@
+# Helpers shared by the rule files (config look-ups and input functions), by name.
+
+import os
+import sys
+from pathlib import Path
+
+# The Snakefile imports hooke from this checkout, installed or not; jobs find it through the
+# scripts/hooke link (Snakemake puts a script's folder on its sys.path), in any conda env.
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from hooke.config import canonical, check_config
+
+
+def base_spec(wildcards):
+    """The config entry of the wildcard's base."""
+    return canonical(config["bases"][wildcards.base])
+
+
+def base_model(wildcards):
+    """The output (of pretrain_slices or download_base) holding the base model."""
+    spec = base_spec(wildcards)
+    if spec["source"] == "local":
+        return rules.pretrain_slices.output.run.format(run=spec["run"])
+    return rules.download_base.output.model.format(base=wildcards.base)
+
+
+def base_model_dir(wildcards):
+    """The directory `from_pretrained` loads for the base (a slice inside a local run)."""
+    spec = base_spec(wildcards)
+    if spec["source"] == "local":
+        return os.path.join(base_model(wildcards), f"tokens-{spec['tokens']}")
+    return base_model(wildcards)
+
+
+def trust_remote_code(wildcards):
+    """Whether the config opts this base in to code from its repo."""
+    return bool(base_spec(wildcards).get("trust_remote_code", False))
+
+
+def pretrain_text(wildcards):
+    """The pre-training split of the task a local run reads."""
+    task = config["pretrain"][wildcards.run]["task"]
+    return rules.prepare_data.output.pretrain.format(task=task)
+
+
+def trainee_slice(wildcards):
+    """Path A trains the earlier slice θk; Path B the later θl."""
+    k = wildcards.k if wildcards.path == "forward" else wildcards.l
+    return os.path.join(rules.finetune_slices.output.run.format(**wildcards), f"slice-{k}")
+
+
+def target_responses(wildcards):
+    """Path A trains on D_l (the later slice's responses); Path B on D_k."""
+    k = wildcards.l if wildcards.path == "forward" else wildcards.k
+    return rules.harvest_responses.output.responses.format(**{**wildcards, "k": k})
+
+
+def slice_pairs():
+    """Every pair (k, l) of SFT slices with k < l."""
+    n = config["resistance"]["sft"]["slices"]
+    return [(k, l) for k in range(1, n + 1) for l in range(k + 1, n + 1)]
+
+
+def resistance_grid():
+    """(base, task, seed) combinations of Setting I."""
+    setting = config["resistance"]
+    return [
+        {"base": b, "task": t, "seed": s}
+        for b in setting["bases"]
+        for t in setting["tasks"]
+        for s in setting["seeds"]
+    ]
+
+
+def inverse_metrics(wildcards=None):
+    """Every Path A / Path B loss file of Setting I."""
+    return [
+        rules.finetune_inverse.output.metrics.format(**cell, k=k, l=l, path=path)
+        for cell in resistance_grid()
+        for k, l in slice_pairs()
+        for path in ("forward", "inverse")
+    ]
+
+
+def score_metrics(wildcards=None):
+    """Every harvest score file of Setting I."""
+    n = config["resistance"]["sft"]["slices"]
+    return [
+        rules.score_responses.output.metrics.format(**cell, k=k)
+        for cell in resistance_grid()
+        for k in range(1, n + 1)
+    ]
+
+
+def scorer_metrics(wildcards=None):
+    """The held-out figures of every task's scorer."""
+    return [
+        rules.train_scorer.output.metrics.format(task=t)
+        for t in config["resistance"]["tasks"]
+    ]
+
+
+def task_data(wildcards):
+    """The data config of the wildcard's task."""
+    return canonical(config["tasks"][wildcards.task]["data"])
+
+
+def task_scorer(wildcards):
+    """The scorer config of the wildcard's task."""
+    return canonical(config["tasks"][wildcards.task]["scorer"])
+
+
+def run_spec(wildcards):
+    """The config of the wildcard's local pre-training run."""
+    return canonical(config["pretrain"][wildcards.run])

@@ -1,0 +1,22 @@
+# Slice θk answers the held-out prompts: D_k.
+rule harvest_responses:
+    input:
+        sft=rules.finetune_slices.output.run,
+        prompts=rules.prepare_data.output.prompts,
+    output:
+        responses="results/harvest/{base}/{task}/seed-{seed}/slice-{k}.parquet",
+    log:
+        "logs/harvest_responses/{base}/{task}/seed-{seed}/slice-{k}.log",
+    benchmark:
+        "benchmarks/harvest_responses/{base}/{task}/seed-{seed}/slice-{k}.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    params:
+        trust_remote_code=trust_remote_code,
+        generation=canonical(config["resistance"]["harvest"]),
+    script:
+        "../scripts/harvest.py"

@@ -1,0 +1,23 @@
+# Path A (forward: θk on D_l) or Path B (inverse: θl on D_k); the loss curve is the measure.
+rule finetune_inverse:
+    input:
+        sft=rules.finetune_slices.output.run,
+        responses=target_responses,
+    output:
+        metrics="results/inverse/{base}/{task}/seed-{seed}/pair-{k}-{l}/{path}.parquet",
+    log:
+        "logs/finetune_inverse/{base}/{task}/seed-{seed}/pair-{k}-{l}/{path}.log",
+    benchmark:
+        "benchmarks/finetune_inverse/{base}/{task}/seed-{seed}/pair-{k}-{l}/{path}.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    params:
+        trainee=trainee_slice,
+        trust_remote_code=trust_remote_code,
+        train=canonical(config["resistance"]["inverse"]),
+    script:
+        "../scripts/inverse_ft.py"

@@ -1,0 +1,39 @@
+# Pre-train a tiny Llama-shaped model from scratch, saving a slice at each token budget.
+rule pretrain_slices:
+    input:
+        text=pretrain_text,
+    output:
+        run=directory("results/pretrain/{run}"),
+    log:
+        "logs/pretrain_slices/{run}.log",
+    benchmark:
+        "benchmarks/pretrain_slices/{run}.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    params:
+        spec=run_spec,
+    script:
+        "../scripts/pretrain.py"
+
+
+# Fetch a hub base (safetensors, pinned revision) or copy a local model directory.
+rule download_base:
+    output:
+        model=directory("results/hub/{base}"),
+    log:
+        "logs/download_base/{base}.log",
+    benchmark:
+        "benchmarks/download_base/{base}.tsv"
+    conda:
+        "../envs/train.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=120,
+    params:
+        spec=base_spec,
+    script:
+        "../scripts/download_base.py"

@@ -1,0 +1,23 @@
+# Positive SFT: one epoch from the base, saving slices θ1..θn at equal fractions of it.
+rule finetune_slices:
+    input:
+        base=base_model,
+        positive=rules.prepare_data.output.positive,
+    output:
+        run=directory("results/sft/{base}/{task}"),
+    log:
+        "logs/finetune_slices/{base}/{task}.log",
+    benchmark:
+        "benchmarks/finetune_slices/{base}/{task}.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    params:
+        base_dir=base_model_dir,
+        trust_remote_code=trust_remote_code,
+        train=canonical(config["resistance"]["sft"]),
+    script:
+        "../scripts/sft.py"

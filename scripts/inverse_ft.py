@@ -1,0 +1,26 @@
+"""Path A / Path B fine-tuning of one slice pair (see hooke.train.inverse_ft)."""
+
+from hooke.provenance import config_hash
+from hooke.script import entry
+from hooke.train import inverse_ft
+
+w, params = snakemake.wildcards, snakemake.params
+with entry(snakemake, seed=int(w.seed)):
+    meta = dict(
+        setting="resistance",
+        base=w.base,
+        task=w.task,
+        seed=int(w.seed),
+        slice_k=int(w.k),
+        slice_l=int(w.l),
+        path=w.path,
+        config_hash=config_hash(params.train),
+    )
+    inverse_ft(
+        params.trainee,
+        snakemake.input.responses,
+        snakemake.output.metrics,
+        params.train,
+        meta,
+        trust_remote_code=params.trust_remote_code,
+    )

@@ -1,0 +1,13 @@
+"""Pre-train one local run and save its slices (see hooke.pretrain)."""
+
+from hooke.pretrain import pretrain_run
+from hooke.script import entry
+
+with entry(snakemake, seed=snakemake.params.spec["seed"]):
+    losses = pretrain_run(
+        snakemake.params.spec,
+        snakemake.input.text,
+        snakemake.output.run,
+        run=snakemake.wildcards.run,
+    )
+    print("final loss per slice (tokens: loss):", losses)

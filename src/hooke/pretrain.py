@@ -1,0 +1,153 @@
+"""Pre-train slices of a tiny Llama-shaped model from scratch: the local stand-in for
+intermediate hub checkpoints (TinyLlama at 2T / 2.5T / 3T tokens, Pythia `step…` branches).
+
+One run trains a byte-level BPE tokenizer, then one model with HF `Trainer` on packed text, and
+saves a slice (model + tokenizer) each time the tokens seen reach a configured budget.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from hooke.atomic import atomic_dir
+from hooke.errors import HookeError
+from hooke.metrics import metrics_table, write_metrics
+from hooke.provenance import config_hash
+from hooke.trainer import LossRecorder, fail_on_nonfinite, loss_rows, training_arguments
+
+SPECIAL = {"pad": "<pad>", "bos": "<s>", "eos": "</s>"}
+
+
+def slice_dir(run_dir: str | Path, tokens: int) -> Path:
+    """Where the slice saved at `tokens` tokens lives inside a run's directory."""
+    return Path(run_dir) / f"tokens-{int(tokens)}"
+
+
+def train_tokenizer(texts: list[str], vocab_size: int):
+    """A byte-level BPE tokenizer trained on `texts`, wrapped for transformers; adds <s>."""
+    from tokenizers import ByteLevelBPETokenizer
+    from tokenizers.processors import TemplateProcessing
+    from transformers import PreTrainedTokenizerFast
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(
+        texts, vocab_size=vocab_size, min_frequency=2, special_tokens=list(SPECIAL.values())
+    )
+    bos = SPECIAL["bos"]
+    bpe.post_processor = TemplateProcessing(
+        single=f"{bos} $A", special_tokens=[(bos, bpe.token_to_id(bos))]
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=bpe._tokenizer,
+        bos_token=bos,
+        eos_token=SPECIAL["eos"],
+        pad_token=SPECIAL["pad"],
+    )
+
+
+def build_model(architecture: Mapping[str, Any], tokenizer, context: int):
+    """A freshly initialised LlamaForCausalLM of the configured shape."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=architecture["hidden_size"],
+        intermediate_size=architecture["intermediate_size"],
+        num_hidden_layers=architecture["num_hidden_layers"],
+        num_attention_heads=architecture["num_attention_heads"],
+        num_key_value_heads=architecture["num_attention_heads"],
+        max_position_embeddings=context,
+        tie_word_embeddings=True,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return LlamaForCausalLM(config)
+
+
+def pack(texts: list[str], tokenizer, context: int):
+    """Texts as one stream (<s> text </s> ...) cut into blocks of `context` tokens."""
+    from datasets import Dataset
+
+    stream: list[int] = []
+    for ids in tokenizer(texts)["input_ids"]:
+        stream.extend(ids)
+        stream.append(tokenizer.eos_token_id)
+    blocks = [stream[i : i + context] for i in range(0, len(stream) - context + 1, context)]
+    if not blocks:
+        raise HookeError(f"pre-training text is shorter than one context of {context} tokens")
+    return Dataset.from_dict({"input_ids": blocks, "labels": blocks})
+
+
+class SaveSlices:
+    """A TrainerCallback that saves the model when the step count reaches a slice's budget."""
+
+    def __init__(self, steps_to_dirs: Mapping[int, Path], tokenizer):
+        from transformers import TrainerCallback
+
+        outer = self
+
+        class _Callback(TrainerCallback):
+            def on_step_end(self, args, state, control, model=None, **kwargs):
+                target = outer.steps_to_dirs.get(state.global_step)
+                if target is not None:
+                    model.save_pretrained(target, safe_serialization=True)
+                    outer.tokenizer.save_pretrained(target)
+
+        self.steps_to_dirs = dict(steps_to_dirs)
+        self.tokenizer = tokenizer
+        self.callback = _Callback()
+
+
+def pretrain_run(
+    spec: Mapping[str, Any], text_path: str | Path, out_dir: str | Path, run: str
+) -> dict[int, float]:
+    """Train one local pre-training run and save its slices; returns final loss per slice."""
+    from transformers import Trainer
+
+    from hooke.data import read_split
+
+    texts = read_split(text_path, ["text"])["text"].tolist()
+    tokenizer = train_tokenizer(texts, spec["vocab_size"])
+    context, batch = spec["context"], spec["batch_size"]
+    tokens_per_step = batch * context
+    budgets = sorted(int(t) for t in spec["slices"])
+    steps = {max(1, math.ceil(t / tokens_per_step)): t for t in budgets}
+    model = build_model(spec["architecture"], tokenizer, context)
+    data = pack(texts, tokenizer, context)
+    recorder = LossRecorder()
+    with atomic_dir(out_dir) as tmp:
+        saver = SaveSlices({s: slice_dir(tmp, t) for s, t in steps.items()}, tokenizer)
+        args = training_arguments(
+            output_dir=tmp / "trainer",
+            max_steps=max(steps),
+            per_device_train_batch_size=batch,
+            learning_rate=spec["learning_rate"],
+            warmup_steps=max(1, int(spec["warmup_fraction"] * max(steps))),
+            lr_scheduler_type="cosine",
+            weight_decay=spec["weight_decay"],
+            seed=spec["seed"],
+            include_num_input_tokens_seen="all",
+        )
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=data,
+            callbacks=[recorder.callback, fail_on_nonfinite(), saver.callback],
+        )
+        trainer.train()
+        table = metrics_table(
+            loss_rows(recorder.records),
+            setting="pretrain",
+            base=run,
+            seed=spec["seed"],
+            config_hash=config_hash(spec),
+        )
+        write_metrics(table, tmp / "metrics.parquet")
+        shutil.rmtree(tmp / "trainer", ignore_errors=True)
+    by_step = {r["step"]: r["loss"] for r in recorder.records}
+    return {t: by_step.get(s, float("nan")) for s, t in steps.items()}

@@ -1,0 +1,36 @@
+"""What every `scripts/*.py` entry point does around its one call: send stdout and stderr to
+the rule's log, fix threads and seeds, and turn a HookeError into one line and exit 1."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from hooke.errors import HookeError
+
+
+@contextlib.contextmanager
+def entry(snakemake: Any, seed: int = 0) -> Iterator[None]:
+    real_stderr = os.dup(2)
+    log_path = snakemake.log[0] if snakemake.log else None
+    if log_path:
+        os.makedirs(os.path.dirname(log_path) or ".", exist_ok=True)
+        log = open(log_path, "w", buffering=1)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    try:
+        from hooke.runtime import setup
+
+        setup(snakemake.threads, seed)
+        yield
+    except HookeError as exc:
+        message = f"hooke: error: {exc}\n"
+        sys.stderr.write(message)
+        sys.stderr.flush()
+        os.write(real_stderr, message.encode())
+        sys.exit(1)

@@ -1,0 +1,116 @@
+"""Shared pieces for every HF `Trainer` run: arguments set explicitly for the device, loss
+recording, a fast failure on a non-finite loss, and completion-only SFT data."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from hooke.errors import HookeError
+
+
+def training_arguments(output_dir: str | Path, **overrides: Any):
+    """TrainingArguments with precision, checkpointing and logging set explicitly (never
+    library defaults that change between releases): fp32 on CPU, a log every step."""
+    import torch
+    from transformers import TrainingArguments
+
+    on_gpu = torch.cuda.is_available()
+    defaults = dict(
+        output_dir=str(output_dir),
+        num_train_epochs=1,
+        logging_steps=1,
+        logging_strategy="steps",
+        save_strategy="no",
+        report_to="none",
+        bf16=on_gpu and torch.cuda.is_bf16_supported(),
+        gradient_checkpointing=False,
+        dataloader_num_workers=0,
+        use_cpu=not on_gpu,
+        optim="adamw_torch",
+        include_num_input_tokens_seen="non_padding",
+        disable_tqdm=True,
+        log_level="warning",
+    )
+    defaults.update(overrides)
+    return TrainingArguments(**defaults)
+
+
+class LossRecorder:
+    """Collects (step, loss, tokens seen) from the Trainer's logs."""
+
+    def __init__(self) -> None:
+        from transformers import TrainerCallback
+
+        records: list[dict[str, Any]] = []
+
+        class _Callback(TrainerCallback):
+            def on_log(self, args, state, control, logs=None, **kwargs):
+                if logs and "loss" in logs:
+                    records.append(
+                        {
+                            "step": state.global_step,
+                            "loss": float(logs["loss"]),
+                            "tokens_seen": int(logs.get("num_input_tokens_seen", 0)),
+                        }
+                    )
+
+        self.records = records
+        self.callback = _Callback()
+
+
+def fail_on_nonfinite():
+    """A callback that stops a run at the first NaN or infinite loss, naming the step."""
+    from transformers import TrainerCallback
+
+    class _Callback(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            loss = (logs or {}).get("loss")
+            if loss is not None and not math.isfinite(loss):
+                raise HookeError(f"training loss became {loss} at step {state.global_step}")
+
+    return _Callback()
+
+
+def completion_dataset(prompts: list[str], responses: list[str], tokenizer, max_length: int):
+    """Tokenised prompt + response + </s>, with the loss on the response only (prompt labels
+    set to -100), truncated to `max_length` tokens."""
+    from datasets import Dataset
+
+    prompt_ids = tokenizer(prompts)["input_ids"]
+    response_ids = tokenizer([" " + r for r in responses], add_special_tokens=False)["input_ids"]
+    rows: dict[str, list[list[int]]] = {"input_ids": [], "attention_mask": [], "labels": []}
+    for p, r in zip(prompt_ids, response_ids, strict=True):
+        ids = (p + r + [tokenizer.eos_token_id])[:max_length]
+        labels = ([-100] * len(p) + r + [tokenizer.eos_token_id])[:max_length]
+        rows["input_ids"].append(ids)
+        rows["attention_mask"].append([1] * len(ids))
+        rows["labels"].append(labels)
+    return Dataset.from_dict(rows)
+
+
+def collator(tokenizer):
+    """Pads inputs with the pad token and labels with -100 (ignored by the loss)."""
+    from transformers import DataCollatorForSeq2Seq
+
+    return DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100)
+
+
+def train_steps(n_examples: int, batch_size: int, epochs: int) -> int:
+    """Optimizer steps for `epochs` passes over `n_examples` (last batch may be short)."""
+    return math.ceil(n_examples / batch_size) * epochs
+
+
+def loss_rows(records: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Recorder entries as metrics rows."""
+    return [
+        {
+            "step": r["step"],
+            "tokens_seen": r["tokens_seen"],
+            "metric": "train_loss",
+            "value": r["loss"],
+        }
+        for r in records
+    ]

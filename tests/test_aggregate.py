@@ -1,0 +1,60 @@
+"""The DuckDB tables against answers computed by hand on fixed metrics."""
+
+from __future__ import annotations
+
+import pytest
+
+from hooke.aggregate import run_table
+from hooke.metrics import metrics_table, write_metrics
+
+
+def _curve(tmp_path, path, losses, k=1, l=2, seed=0):  # noqa: E741 (the paper's θk, θl)
+    rows = [
+        {"step": i + 1, "tokens_seen": 10 * (i + 1), "metric": "train_loss", "value": v}
+        for i, v in enumerate(losses)
+    ]
+    file = tmp_path / f"{path}-{k}-{l}-{seed}.parquet"
+    write_metrics(
+        metrics_table(
+            rows,
+            setting="resistance",
+            base="b",
+            task="t",
+            seed=seed,
+            slice_k=k,
+            slice_l=l,
+            path=path,
+        ),
+        file,
+    )
+    return file
+
+
+def test_resistance_table(tmp_path):
+    files = [
+        _curve(tmp_path, "forward", [5.0, 4.0, 3.0, 2.8, 2.6, 2.4, 2.2, 2.0, 1.9, 1.8]),
+        _curve(tmp_path, "inverse", [6.0, 5.0, 4.0, 3.0, 2.0, 1.9, 1.8, 1.7, 1.6, 1.5]),
+    ]
+    table = run_table(files, "resistance", {"tail": 0.2})
+    row = table.iloc[0]
+    assert row.forward_final == 1.8 and row.inverse_final == 1.5
+    assert row.forward_tail == pytest.approx((1.9 + 1.8) / 2)
+    assert row.inverse_tail == pytest.approx((1.6 + 1.5) / 2)
+    assert row.gap_final == pytest.approx(0.3) and bool(row.inverse_lower)
+    assert row.forward_tokens == 100 and row.forward_steps == 10
+
+
+def test_resistance_tail_keeps_at_least_one_step(tmp_path):
+    files = [_curve(tmp_path, "forward", [3.0, 2.0]), _curve(tmp_path, "inverse", [3.0, 2.5])]
+    row = run_table(files, "resistance", {"tail": 0.1}).iloc[0]
+    assert row.forward_tail == 2.0 and row.inverse_tail == 2.5 and not bool(row.inverse_lower)
+
+
+def test_curves_average_over_seeds(tmp_path):
+    files = [
+        _curve(tmp_path, "forward", [4.0, 2.0], seed=0),
+        _curve(tmp_path, "forward", [2.0, 1.0], seed=1),
+    ]
+    table = run_table(files, "resistance_curves")
+    assert table.loss.tolist() == [3.0, 1.5] and table.seeds.tolist() == [2, 2]
+    assert table.loss_min.tolist() == [2.0, 1.0] and table.loss_max.tolist() == [4.0, 2.0]

@@ -1,0 +1,68 @@
+"""Config validation: the shipped configs pass; bad ones fail with one line naming the key."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from conftest import ROOT, load_test_config, snakemake
+
+from hooke.config import check_config
+from hooke.errors import HookeError
+
+SCHEMA = ROOT / "config" / "schema.yaml"
+
+
+def test_shipped_configs_pass():
+    check_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), SCHEMA)
+    check_config(load_test_config(), SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (
+            lambda c: c["resistance"]["sft"].update(learning_rate="fast"),
+            "config key 'resistance.sft.learning_rate': 'fast' is not of type 'number'",
+        ),
+        (
+            lambda c: c["resistance"]["sft"].update(lr=0.1),
+            "config: unknown key 'lr' under 'resistance.sft'",
+        ),
+        (lambda c: c.update(resistence={}), "config: unknown key 'resistence' under '(top level)'"),
+        (
+            lambda c: c["resistance"].update(bases=["nope"]),
+            "config key 'resistance.bases': no base 'nope'",
+        ),
+        (
+            lambda c: c["bases"]["micro-8k"].update(tokens=123),
+            "config key 'bases.micro-8k.tokens': 123 is not among the slices of run 'micro'",
+        ),
+        (
+            lambda c: c["bases"].update(
+                {"bad name!": {"source": "local", "run": "micro", "tokens": 8192}}
+            ),
+            "config key 'bases'",
+        ),
+        (lambda c: c["bases"].update(hubby={"source": "hub"}), "'repo' is a required property"),
+    ],
+)
+def test_bad_config_names_the_key(edit, expected):
+    config = copy.deepcopy(load_test_config())
+    edit(config)
+    with pytest.raises(HookeError) as info:
+        check_config(config, SCHEMA)
+    assert expected in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_snakemake_reports_bad_key(tmp_path):
+    config = load_test_config()
+    config["resistance"]["harvest"]["temperature"] = "hot"
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, "-n", configfile=path, check=False)
+    assert result.returncode != 0
+    assert "resistance.harvest.temperature" in result.stderr + result.stdout
+    assert not (tmp_path / "results").exists()

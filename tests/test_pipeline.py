@@ -1,0 +1,97 @@
+"""The whole DAG on the tiny config: outputs, schemas, finite numbers, incremental re-runs."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+import pyarrow.parquet as pq
+import yaml
+from conftest import load_test_config, snakemake
+
+from hooke.metrics import SCHEMA
+
+
+def planned_jobs(workdir, configfile=None) -> dict[str, int]:
+    """Rule -> job count that a dry run would execute."""
+    kwargs = {"configfile": configfile} if configfile else {}
+    out = snakemake(workdir, "-n", "all", **kwargs).stdout
+    if "Nothing to be done" in out:
+        return {}
+    stats = out.split("Job stats:", 1)[1]
+    return {
+        m.group(1): int(m.group(2))
+        for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M)
+        if m.group(1) != "total"
+    }
+
+
+def test_outputs_and_schemas(tiny_run):
+    results = tiny_run / "results"
+    metrics = sorted((results / "inverse").rglob("*.parquet")) + sorted(
+        (results / "scores").rglob("*.parquet")
+    )
+    assert len(metrics) == 3 * 2 + 3  # 3 pairs x 2 paths, 3 slices scored
+    for path in metrics:
+        table = pq.read_table(path)
+        assert table.schema.equals(SCHEMA), path
+        values = table.column("value").to_pylist()
+        assert values and all(math.isfinite(v) for v in values), path
+    resistance = pd.read_csv(results / "tables" / "resistance.csv")
+    assert len(resistance) == 3
+    assert set(zip(resistance.slice_k, resistance.slice_l, strict=True)) == {(1, 2), (1, 3), (2, 3)}
+    for column in ("forward_final", "inverse_final", "forward_tail", "inverse_tail"):
+        assert resistance[column].map(math.isfinite).all()
+        assert (resistance[column] > 0).all()
+    harvest = pd.read_parquet(results / "harvest/micro-8k/imdb/seed-0/slice-1.parquet")
+    assert list(harvest.columns[:4]) == ["prompt", "response", "gen_nll", "n_tokens"]
+    assert {"slice", "seed"} <= set(harvest.columns) and len(harvest) == 16
+    assert (harvest.gen_nll > 0).all()
+    scorer = pd.read_csv(results / "tables" / "scorer.csv")
+    assert 0.5 < scorer.heldout_accuracy.iloc[0] <= 1.0
+    png = results / "figures" / "resistance.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+    html = (results / "figures" / "resistance.html").read_text()
+    assert "cdn.jsdelivr" not in html and "vega" in html.lower()
+
+
+def test_slices_load(tiny_run):
+    from hooke.models import load_model, load_tokenizer
+
+    for k in (1, 2, 3):
+        path = tiny_run / f"results/sft/micro-8k/imdb/slice-{k}"
+        model, tokenizer = load_model(path), load_tokenizer(path)
+        assert model.config.model_type == "llama" and len(tokenizer) <= model.config.vocab_size
+    for tokens in (4096, 8192):
+        assert (tiny_run / f"results/pretrain/micro/tokens-{tokens}/model.safetensors").is_file()
+
+
+def test_rerun_has_nothing_to_do(copied_run):
+    assert planned_jobs(copied_run) == {}
+
+
+def _changed_config(tmp_path, edit) -> str:
+    config = load_test_config()
+    edit(config)
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_scoring_change_reruns_only_scoring(copied_run, tmp_path):
+    def edit(config):
+        config["score"]["threshold"] = 0.6
+
+    jobs = planned_jobs(copied_run, _changed_config(tmp_path, edit))
+    assert jobs == {"score_responses": 3, "aggregate_tables": 1, "draw_figures": 1, "all": 1}
+
+
+def test_sft_change_keeps_pretraining(copied_run, tmp_path):
+    def edit(config):
+        config["resistance"]["sft"]["learning_rate"] = 0.002
+
+    jobs = planned_jobs(copied_run, _changed_config(tmp_path, edit))
+    assert jobs["finetune_slices"] == 1 and jobs["finetune_inverse"] == 6
+    assert "pretrain_slices" not in jobs and "prepare_data" not in jobs
+    assert "train_scorer" not in jobs
