@@ -2,13 +2,19 @@
 rule aggregate_tables:
     input:
         inverse=inverse_metrics,
+        examples=inverse_examples,
         scores=score_metrics,
         scorer=scorer_metrics,
     output:
         resistance="results/tables/resistance.csv",
         resistance_md="results/tables/resistance.md",
-        curves="results/tables/resistance_curves.csv",
-        curves_md="results/tables/resistance_curves.md",
+        resistance_cells="results/tables/resistance_cells.csv",
+        resistance_cells_md="results/tables/resistance_cells.md",
+        resistance_signs="results/tables/resistance_signs.csv",
+        resistance_signs_md="results/tables/resistance_signs.md",
+        resistance_table1="results/tables/resistance_table1.md",
+        resistance_curves="results/tables/resistance_curves.csv",
+        resistance_curves_md="results/tables/resistance_curves.md",
         harvest_scores="results/tables/harvest_scores.csv",
         harvest_scores_md="results/tables/harvest_scores.md",
         scorer="results/tables/scorer.csv",
@@ -24,5 +30,6 @@ rule aggregate_tables:
         runtime=10,
     params:
         tail=config["resistance"]["tail_fraction"],
+        bootstrap=canonical(config["resistance"]["bootstrap"]),
     script:
         "../scripts/aggregate.py"

@@ -49,14 +49,28 @@ def trainee_slice(wildcards):
     return os.path.join(rules.finetune_slices.output.run.format(**wildcards), f"slice-{k}")
 
 
+def generator_k(wildcards):
+    """The slice whose responses a path trains on: θl for Path A, θk for Path B."""
+    return wildcards.l if wildcards.path == "forward" else wildcards.k
+
+
+def generator_slice(wildcards):
+    """The directory of the slice that wrote a path's training data."""
+    sft = rules.finetune_slices.output.run.format(**wildcards)
+    return os.path.join(sft, f"slice-{generator_k(wildcards)}")
+
+
 def target_responses(wildcards):
     """Path A trains on D_l (the later slice's responses); Path B on D_k."""
-    k = wildcards.l if wildcards.path == "forward" else wildcards.k
-    return rules.harvest_responses.output.responses.format(**{**wildcards, "k": k})
+    return rules.harvest_responses.output.responses.format(
+        **{**wildcards, "k": generator_k(wildcards)}
+    )
 
 
 def slice_pairs():
-    """Every pair (k, l) of SFT slices with k < l."""
+    """The configured pairs (k, l) of SFT slices, or every pair with k < l."""
+    if config["resistance"].get("pairs"):
+        return [tuple(pair) for pair in config["resistance"]["pairs"]]
     n = config["resistance"]["sft"]["slices"]
     return [(k, l) for k in range(1, n + 1) for l in range(k + 1, n + 1)]
 
@@ -72,14 +86,24 @@ def resistance_grid():
     ]
 
 
-def inverse_metrics(wildcards=None):
-    """Every Path A / Path B loss file of Setting I."""
+def inverse_outputs(name):
+    """Every Path A / Path B file of one kind (metrics or examples) of Setting I."""
     return [
-        rules.finetune_inverse.output.metrics.format(**cell, k=k, l=l, path=path)
+        getattr(rules.finetune_inverse.output, name).format(**cell, k=k, l=l, path=path)
         for cell in resistance_grid()
         for k, l in slice_pairs()
         for path in ("forward", "inverse")
     ]
+
+
+def inverse_metrics(wildcards=None):
+    """Every Path A / Path B metrics file (loss curves and before/after measures)."""
+    return inverse_outputs("metrics")
+
+
+def inverse_examples(wildcards=None):
+    """Every Path A / Path B per-example file (NLL before/after, generator NLL)."""
+    return inverse_outputs("examples")
 
 
 def score_metrics(wildcards=None):

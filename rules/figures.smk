@@ -1,10 +1,13 @@
 # Altair figures from the tables: offline HTML and PNG.
 rule draw_figures:
     input:
-        curves=rules.aggregate_tables.output.curves,
+        curves=rules.aggregate_tables.output.resistance_curves,
+        cells=rules.aggregate_tables.output.resistance_cells,
     output:
-        resistance_html="results/figures/resistance.html",
-        resistance_png="results/figures/resistance.png",
+        curves_html="results/figures/resistance_curves.html",
+        curves_png="results/figures/resistance_curves.png",
+        gaps_html="results/figures/resistance_gaps.html",
+        gaps_png="results/figures/resistance_gaps.png",
     log:
         "logs/draw_figures/draw_figures.log",
     benchmark:

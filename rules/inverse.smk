@@ -1,10 +1,12 @@
-# Path A (forward: θk on D_l) or Path B (inverse: θl on D_k); the loss curve is the measure.
+# Path A (forward: θk on D_l) or Path B (inverse: θl on D_k): the loss curve, and the
+# excess loss and KL to the slice that wrote the data, before and after.
 rule finetune_inverse:
     input:
         sft=rules.finetune_slices.output.run,
         responses=target_responses,
     output:
         metrics="results/inverse/{base}/{task}/seed-{seed}/pair-{k}-{l}/{path}.parquet",
+        examples="results/inverse/{base}/{task}/seed-{seed}/pair-{k}-{l}/{path}.examples.parquet",
     log:
         "logs/finetune_inverse/{base}/{task}/seed-{seed}/pair-{k}-{l}/{path}.log",
     benchmark:
@@ -17,6 +19,7 @@ rule finetune_inverse:
         runtime=60,
     params:
         trainee=trainee_slice,
+        generator=generator_slice,
         trust_remote_code=trust_remote_code,
         train=canonical(config["resistance"]["inverse"]),
     script:

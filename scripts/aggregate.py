@@ -1,23 +1,16 @@
-"""Build the Setting I tables with DuckDB SQL (see hooke.aggregate)."""
+"""Build the Setting I tables with DuckDB SQL (see hooke.aggregate, hooke.resistance)."""
 
-from hooke.aggregate import run_table, write_table
+from hooke.aggregate import connect, run_sql, write_table, write_text
+from hooke.resistance import resistance_tables, table1_markdown
 from hooke.script import entry
 
-out = snakemake.output
+inputs, out, params = snakemake.input, snakemake.output, snakemake.params
 with entry(snakemake):
-    files = {
-        "resistance": snakemake.input.inverse,
-        "resistance_curves": snakemake.input.inverse,
-        "harvest_scores": snakemake.input.scores,
-        "scorer": snakemake.input.scorer,
-    }
-    paths = {
-        "resistance": (out.resistance, out.resistance_md),
-        "resistance_curves": (out.curves, out.curves_md),
-        "harvest_scores": (out.harvest_scores, out.harvest_scores_md),
-        "scorer": (out.scorer, out.scorer_md),
-    }
-    for table, inputs in files.items():
-        frame = run_table(inputs, table, {"tail": snakemake.params.tail})
-        write_table(frame, *paths[table])
-        print(f"{table}: {len(frame)} rows")
+    con = connect([*inputs.inverse, *inputs.scores, *inputs.scorer], inputs.examples)
+    tables = resistance_tables(con, {"tail": params.tail, **params.bootstrap})
+    tables["harvest_scores"] = run_sql(con, "harvest_scores")
+    tables["scorer"] = run_sql(con, "scorer")
+    for name, frame in tables.items():
+        write_table(frame, getattr(out, name), getattr(out, f"{name}_md"))
+        print(f"{name}: {len(frame)} rows")
+    write_text(table1_markdown(tables["resistance_cells"]), out.resistance_table1)

@@ -2,9 +2,10 @@
 
 import pandas as pd
 
-from hooke.figures import resistance_curves, save_chart
+from hooke.figures import resistance_curves, resistance_gaps, save_chart
 from hooke.script import entry
 
+inputs, out = snakemake.input, snakemake.output
 with entry(snakemake):
-    chart = resistance_curves(pd.read_csv(snakemake.input.curves))
-    save_chart(chart, snakemake.output.resistance_html, snakemake.output.resistance_png)
+    save_chart(resistance_curves(pd.read_csv(inputs.curves)), out.curves_html, out.curves_png)
+    save_chart(resistance_gaps(pd.read_csv(inputs.cells)), out.gaps_html, out.gaps_png)

@@ -18,8 +18,9 @@ with entry(snakemake, seed=int(w.seed)):
     )
     inverse_ft(
         params.trainee,
+        params.generator,
         snakemake.input.responses,
-        snakemake.output.metrics,
+        dict(snakemake.output.items()),
         params.train,
         meta,
         trust_remote_code=params.trust_remote_code,

@@ -8,7 +8,7 @@ from hooke.aggregate import run_table
 from hooke.metrics import metrics_table, write_metrics
 
 
-def _curve(tmp_path, path, losses, k=1, l=2, seed=0):  # noqa: E741 (the paper's θk, θl)
+def _curve(tmp_path, path, losses, k=1, l=2, seed=0):
     rows = [
         {"step": i + 1, "tokens_seen": 10 * (i + 1), "metric": "train_loss", "value": v}
         for i, v in enumerate(losses)
@@ -58,3 +58,55 @@ def test_curves_average_over_seeds(tmp_path):
     table = run_table(files, "resistance_curves")
     assert table.loss.tolist() == [3.0, 1.5] and table.seeds.tolist() == [2, 2]
     assert table.loss_min.tolist() == [2.0, 1.0] and table.loss_max.tolist() == [4.0, 2.0]
+
+
+def _examples(tmp_path, path, nll_end, gen_nll, seed=0):
+    import pandas as pd
+
+    n = len(nll_end)
+    frame = pd.DataFrame(
+        {
+            "prompt_index": range(n),
+            "tokens": [10] * n,
+            "nll_start": [5.0] * n,
+            "nll_end": nll_end,
+            "gen_nll": gen_nll,
+            "base": "b",
+            "task": "t",
+            "seed": seed,
+            "slice_k": 1,
+            "slice_l": 2,
+            "path": path,
+        }
+    )
+    file = tmp_path / f"{path}-{seed}.examples.parquet"
+    frame.to_parquet(file)
+    return file
+
+
+def test_resistance_cells_signs_and_table1(tmp_path):
+    from hooke.aggregate import connect
+    from hooke.resistance import resistance_tables, table1_markdown
+
+    metrics = [_curve(tmp_path, "forward", [3.0, 2.0], seed=s) for s in (0, 1)] + [
+        _curve(tmp_path, "inverse", [3.0, 1.5], seed=s) for s in (0, 1)
+    ]
+    examples = []
+    for s in (0, 1):
+        examples.append(_examples(tmp_path, "forward", [2.0, 2.2, 2.4], [1.0, 1.0, 1.0], s))
+        examples.append(_examples(tmp_path, "inverse", [1.8, 2.0, 2.2], [1.5, 1.5, 1.5], s))
+    tables = resistance_tables(
+        connect(metrics, examples), {"tail": 0.5, "resamples": 500, "seed": 0}
+    )
+    cell = tables["resistance_cells"].iloc[0]
+    assert cell.seeds == 2 and cell.forward_final == 2.0 and cell.inverse_final == 1.5
+    assert cell.seeds_inverse_lower == 2
+    # NLL gap: forward - inverse = 0.2 for every prompt; excess gap 0.2 - (-0.5) = 0.7
+    assert (cell.gap_nll_end, cell.gap_nll_end_lo, cell.gap_nll_end_hi) == pytest.approx(
+        (0.2, 0.2, 0.2)
+    )
+    assert cell.gap_excess_end == pytest.approx(0.7)
+    signs = tables["resistance_signs"].set_index("measure")
+    assert signs.loc["final loss (paper)", "cells_inverse_better"] == 1
+    assert signs.loc["final loss (paper)", "p_value"] == pytest.approx(0.5)
+    assert "1.5000 vs 2.0000" in table1_markdown(tables["resistance_cells"])

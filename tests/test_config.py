@@ -46,6 +46,14 @@ def test_shipped_configs_pass():
             "config key 'bases'",
         ),
         (lambda c: c["bases"].update(hubby={"source": "hub"}), "'repo' is a required property"),
+        (
+            lambda c: c["resistance"].update(pairs=[[2, 1]]),
+            "config key 'resistance.pairs': [2, 1] needs 1 <= k < l <= 3",
+        ),
+        (
+            lambda c: c["resistance"]["sft"].update(fractions=[0.5, 0.2, 1.0]),
+            "config key 'resistance.sft.fractions': needs 3 increasing values ending in 1",
+        ),
     ],
 )
 def test_bad_config_names_the_key(edit, expected):

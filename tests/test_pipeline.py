@@ -29,9 +29,9 @@ def planned_jobs(workdir, configfile=None) -> dict[str, int]:
 
 def test_outputs_and_schemas(tiny_run):
     results = tiny_run / "results"
-    metrics = sorted((results / "inverse").rglob("*.parquet")) + sorted(
-        (results / "scores").rglob("*.parquet")
-    )
+    metrics = sorted(
+        p for p in (results / "inverse").rglob("*.parquet") if ".examples." not in p.name
+    ) + sorted((results / "scores").rglob("*.parquet"))
     assert len(metrics) == 3 * 2 + 3  # 3 pairs x 2 paths, 3 slices scored
     for path in metrics:
         table = pq.read_table(path)
@@ -46,14 +46,58 @@ def test_outputs_and_schemas(tiny_run):
         assert (resistance[column] > 0).all()
     harvest = pd.read_parquet(results / "harvest/micro-8k/imdb/seed-0/slice-1.parquet")
     assert list(harvest.columns[:4]) == ["prompt", "response", "gen_nll", "n_tokens"]
-    assert {"slice", "seed"} <= set(harvest.columns) and len(harvest) == 16
+    assert {"slice", "seed"} <= set(harvest.columns) and len(harvest) == 24
     assert (harvest.gen_nll > 0).all()
     scorer = pd.read_csv(results / "tables" / "scorer.csv")
     assert 0.5 < scorer.heldout_accuracy.iloc[0] <= 1.0
-    png = results / "figures" / "resistance.png"
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
-    html = (results / "figures" / "resistance.html").read_text()
-    assert "cdn.jsdelivr" not in html and "vega" in html.lower()
+    for figure in ("resistance_curves", "resistance_gaps"):
+        png = results / "figures" / f"{figure}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+        html = (results / "figures" / f"{figure}.html").read_text()
+        assert "cdn.jsdelivr" not in html and "vega" in html.lower()
+
+
+def test_resistance_measures(tiny_run):
+    tables = tiny_run / "results" / "tables"
+    per_seed = pd.read_csv(tables / "resistance.csv")
+    assert (per_seed.forward_tokens == 480).all() and (per_seed.inverse_tokens == 480).all()
+    for column in (
+        "forward_excess_start",
+        "inverse_excess_end",
+        "forward_kl_start",
+        "inverse_kl_end",
+    ):
+        assert per_seed[column].map(math.isfinite).all(), column
+    assert (per_seed.forward_kl_start >= 0).all() and (per_seed.inverse_kl_start >= 0).all()
+    cells = pd.read_csv(tables / "resistance_cells.csv")
+    assert len(cells) == 3 and (cells.seeds == 1).all()
+    assert (cells.gap_nll_end_lo <= cells.gap_nll_end).all()
+    assert (cells.gap_nll_end <= cells.gap_nll_end_hi).all()
+    signs = pd.read_csv(tables / "resistance_signs.csv")
+    assert signs.cells.tolist() == [3, 3, 3, 3] and signs.p_value.between(0, 1).all()
+    table1 = (tables / "resistance_table1.md").read_text()
+    assert "θ2→θ1 vs θ1→θ2" in table1 and "micro-8k" in table1
+    examples = pd.read_parquet(
+        tiny_run / "results/inverse/micro-8k/imdb/seed-0/pair-1-2/forward.examples.parquet"
+    )
+    assert examples.tokens.sum() > 0 and (examples.gen_nll > 0).all()
+
+
+def test_pair_and_seed_expansion(tmp_path):
+    def edit(config):
+        config["resistance"]["seeds"] = [0, 1]
+        config["resistance"]["sft"]["slices"] = 4
+
+    jobs = planned_jobs(tmp_path, _changed_config(tmp_path, edit))
+    assert jobs["harvest_responses"] == 8 and jobs["score_responses"] == 8
+    assert jobs["finetune_inverse"] == 2 * 6 * 2 and jobs["finetune_slices"] == 1
+
+    def only_one_pair(config):
+        edit(config)
+        config["resistance"]["pairs"] = [[1, 3]]
+
+    jobs = planned_jobs(tmp_path, _changed_config(tmp_path, only_one_pair))
+    assert jobs["finetune_inverse"] == 2 * 2
 
 
 def test_slices_load(tiny_run):

@@ -1,5 +1,6 @@
-"""Aggregation in DuckDB SQL: each `sql/<table>.sql` runs over the metrics files (as the view
-`metrics`) and becomes `<table>.csv` and `<table>.md`."""
+"""Aggregation in DuckDB SQL: each `sql/<name>.sql` runs over views of the results (`metrics`:
+every metrics Parquet file, validated; `examples`: per-example files; and any tables built
+before it) and returns a data frame, written as CSV and as a Markdown copy."""
 
 from __future__ import annotations
 
@@ -19,25 +20,43 @@ def sql_text(table: str) -> str:
     return (importlib.resources.files("hooke") / "sql" / f"{table}.sql").read_text()
 
 
+def connect(metrics_files: Sequence[str | Path] = (), example_files: Sequence[str | Path] = ()):
+    """A DuckDB connection with the views `metrics` and `examples` over the given files."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    con = duckdb.connect()
+    for path in metrics_files:
+        check_metrics(pq.read_table(path), str(path))
+    if metrics_files:
+        con.read_parquet([str(p) for p in metrics_files]).create_view("metrics")
+    if example_files:
+        con.read_parquet([str(p) for p in example_files]).create_view("examples")
+    return con
+
+
+def run_sql(con, table: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Run `sql/<table>.sql` on `con`, passing the params its text names (`$name`)."""
+    sql = sql_text(table)
+    used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
+    return con.execute(sql, used).df()
+
+
 def run_table(
     metrics_files: Sequence[str | Path], table: str, params: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
     """Run `sql/<table>.sql` over the given metrics Parquet files."""
-    import duckdb
-    import pyarrow.parquet as pq
-
-    for path in metrics_files:
-        check_metrics(pq.read_table(path), str(path))
-    con = duckdb.connect()
-    con.read_parquet([str(p) for p in metrics_files]).create_view("metrics")
-    sql = sql_text(table)
-    used = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
-    return con.execute(sql, used).df()
+    return run_sql(connect(metrics_files), table, params)
 
 
 def write_table(frame: pd.DataFrame, csv_path: str | Path, md_path: str | Path) -> None:
     """A table as CSV and as a Markdown copy, each written atomically."""
     with atomic_file(csv_path) as tmp:
         frame.to_csv(tmp, index=False)
-    with atomic_file(md_path) as tmp:
-        tmp.write_text(frame.to_markdown(index=False, floatfmt=".4f") + "\n")
+    write_text(frame.to_markdown(index=False, floatfmt=".4f") + "\n", md_path)
+
+
+def write_text(text: str, path: str | Path) -> None:
+    """A text file, written atomically."""
+    with atomic_file(path) as tmp:
+        tmp.write_text(text)

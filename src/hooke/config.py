@@ -51,6 +51,17 @@ def check_references(config: Mapping[str, Any]) -> None:
                 f"the slices of run '{spec['run']}'"
             )
     setting = config["resistance"]
+    n = setting["sft"]["slices"]
+    fractions = setting["sft"].get("fractions")
+    if fractions is not None and (
+        len(fractions) != n or fractions != sorted(set(fractions)) or fractions[-1] != 1
+    ):
+        raise HookeError(
+            f"config key 'resistance.sft.fractions': needs {n} increasing values ending in 1"
+        )
+    for k, l in setting.get("pairs") or []:
+        if not 1 <= k < l <= n:
+            raise HookeError(f"config key 'resistance.pairs': [{k}, {l}] needs 1 <= k < l <= {n}")
     for base in setting["bases"]:
         if base not in bases:
             raise HookeError(f"config key 'resistance.bases': no base '{base}'")

@@ -47,6 +47,66 @@ def resistance_curves(curves: pd.DataFrame) -> alt.Chart:
     )
 
 
+GAP_LABELS = {
+    "gap_final": "final training loss (paper)",
+    "gap_nll_end": "NLL of training responses after training",
+    "gap_excess_end": "excess loss over the generator after training",
+    "gap_reduction": "loss reduction (inverse - forward)",
+}
+
+
+def resistance_gaps(cells: pd.DataFrame) -> alt.Chart:
+    """Forward - inverse gap per slice pair, by measure, with 95% bootstrap CIs (seeds and
+    prompts); above zero the inverse path fits better, as the paper claims."""
+    rows = []
+    for cell in cells.itertuples():
+        pair = f"θ{cell.slice_k} / θ{cell.slice_l}"
+        for gap, label in GAP_LABELS.items():
+            lo, hi = getattr(cell, f"{gap}_lo", None), getattr(cell, f"{gap}_hi", None)
+            rows.append(
+                {
+                    "base": cell.base,
+                    "task": cell.task,
+                    "pair": pair,
+                    "measure": label,
+                    "gap": getattr(cell, gap),
+                    "lo": lo,
+                    "hi": hi,
+                    "seeds": cell.seeds,
+                }
+            )
+    data = pd.DataFrame(rows)
+    base = alt.Chart(data).encode(
+        x=alt.X("pair:N", title="slice pair (earlier / later)"),
+        xOffset="measure:N",
+        color=alt.Color("measure:N", title="measure (forward − inverse)"),
+    )
+    points = base.mark_point(filled=True, size=60).encode(
+        y=alt.Y("gap:Q", title="forward − inverse (> 0: inverse fits better)"),
+        tooltip=[
+            "base",
+            "task",
+            "pair",
+            "measure",
+            alt.Tooltip("gap:Q", format=".4f"),
+            alt.Tooltip("lo:Q", format=".4f"),
+            alt.Tooltip("hi:Q", format=".4f"),
+            "seeds",
+        ],
+    )
+    bars = base.mark_rule().encode(y="lo:Q", y2="hi:Q")
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(strokeDash=[4, 4]).encode(y="y:Q")
+    return (
+        (bars + points + zero)
+        .properties(width=320, height=220)
+        .facet(
+            row=alt.Row("base:N", title="base model"),
+            column=alt.Column("task:N", title="task"),
+        )
+        .properties(title="Setting I: is inverse alignment easier than forward? (95% CIs)")
+    )
+
+
 def save_chart(chart: alt.Chart, html_path: str | Path, png_path: str | Path) -> None:
     """Write a chart as offline HTML and as PNG, each atomically."""
     with atomic_file(html_path) as tmp:

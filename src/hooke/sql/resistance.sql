@@ -1,12 +1,18 @@
--- Setting I, one row per (base, task, seed, pair): final and tail-mean training loss of
--- Path A (forward: theta_k trained on D_l) and Path B (inverse: theta_l trained on D_k).
--- Reads the view `metrics`; $tail is the fraction of last steps averaged.
+-- Setting I, one row per (base, task, seed, pair k<l): Path A (forward: theta_k trained on
+-- D_l) against Path B (inverse: theta_l trained on D_k).
+--   final    the last step's training loss (the paper's measure)
+--   tail     mean loss over the last $tail share of steps (less noisy)
+--   nll_end  NLL of all training responses after training (eval mode, one pass)
+--   excess   trainee NLL minus the generating slice's NLL on the same responses: a Monte-Carlo
+--            KL(generator || trainee), free of how noisy each slice's samples are
+--   kl       exact token-level KL(generating slice || trainee) on held-back responses
+-- gap_* = forward - inverse: positive when the inverse path ends lower, as the paper claims.
 WITH losses AS (
     SELECT base, task, seed, slice_k, slice_l, path, step, tokens_seen, value
     FROM metrics
     WHERE setting = 'resistance' AND metric = 'train_loss' AND path IS NOT NULL
 ),
-per_path AS (
+curves AS (
     SELECT base, task, seed, slice_k, slice_l, path,
            arg_max(value, step) AS final_loss,
            max(step) AS steps,
@@ -15,24 +21,55 @@ per_path AS (
     FROM losses
     GROUP BY ALL
 ),
-with_tail AS (
-    SELECT *,
-           list_avg(curve[greatest(1, len(curve) - ceil(len(curve) * $tail)::INTEGER + 1):])
+measures AS (
+    SELECT base, task, seed, slice_k, slice_l, path,
+           max(value) FILTER (metric = 'nll_start') AS nll_start,
+           max(value) FILTER (metric = 'nll_end') AS nll_end,
+           max(value) FILTER (metric = 'excess_start') AS excess_start,
+           max(value) FILTER (metric = 'excess_end') AS excess_end,
+           max(value) FILTER (metric = 'loss_reduction') AS loss_reduction,
+           max(value) FILTER (metric = 'kl_start') AS kl_start,
+           max(value) FILTER (metric = 'kl_end') AS kl_end,
+           max(value) FILTER (metric = 'kl_change') AS kl_change
+    FROM metrics
+    WHERE setting = 'resistance' AND path IS NOT NULL AND metric <> 'train_loss'
+    GROUP BY ALL
+),
+per_path AS (
+    SELECT c.*, m.* EXCLUDE (base, task, seed, slice_k, slice_l, path),
+           list_avg(c.curve[greatest(1, len(c.curve) - ceil(len(c.curve) * $tail)::INTEGER + 1):])
                AS tail_loss
-    FROM per_path
+    FROM curves c
+    LEFT JOIN measures m USING (base, task, seed, slice_k, slice_l, path)
 )
 SELECT base, task, seed, slice_k, slice_l,
        max(final_loss) FILTER (path = 'forward') AS forward_final,
        max(final_loss) FILTER (path = 'inverse') AS inverse_final,
+       forward_final - inverse_final AS gap_final,
+       inverse_final < forward_final AS inverse_lower,
        max(tail_loss) FILTER (path = 'forward') AS forward_tail,
        max(tail_loss) FILTER (path = 'inverse') AS inverse_tail,
-       forward_final - inverse_final AS gap_final,
        forward_tail - inverse_tail AS gap_tail,
-       inverse_final < forward_final AS inverse_lower,
+       max(nll_start) FILTER (path = 'forward') AS forward_nll_start,
+       max(nll_start) FILTER (path = 'inverse') AS inverse_nll_start,
+       max(nll_end) FILTER (path = 'forward') AS forward_nll_end,
+       max(nll_end) FILTER (path = 'inverse') AS inverse_nll_end,
+       max(excess_start) FILTER (path = 'forward') AS forward_excess_start,
+       max(excess_start) FILTER (path = 'inverse') AS inverse_excess_start,
+       max(excess_end) FILTER (path = 'forward') AS forward_excess_end,
+       max(excess_end) FILTER (path = 'inverse') AS inverse_excess_end,
+       max(loss_reduction) FILTER (path = 'forward') AS forward_loss_reduction,
+       max(loss_reduction) FILTER (path = 'inverse') AS inverse_loss_reduction,
+       max(kl_start) FILTER (path = 'forward') AS forward_kl_start,
+       max(kl_start) FILTER (path = 'inverse') AS inverse_kl_start,
+       max(kl_end) FILTER (path = 'forward') AS forward_kl_end,
+       max(kl_end) FILTER (path = 'inverse') AS inverse_kl_end,
+       max(kl_change) FILTER (path = 'forward') AS forward_kl_change,
+       max(kl_change) FILTER (path = 'inverse') AS inverse_kl_change,
        max(steps) FILTER (path = 'forward') AS forward_steps,
        max(steps) FILTER (path = 'inverse') AS inverse_steps,
        max(tokens_seen) FILTER (path = 'forward') AS forward_tokens,
        max(tokens_seen) FILTER (path = 'inverse') AS inverse_tokens
-FROM with_tail
+FROM per_path
 GROUP BY base, task, seed, slice_k, slice_l
 ORDER BY base, task, slice_k, slice_l, seed

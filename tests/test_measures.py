@@ -1,0 +1,56 @@
+"""Token-level measures and statistics against hand-computed answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from hooke.measures import kl_from_logits, nll_from_logits
+from hooke.stats import hierarchical_bootstrap, sign_test
+
+
+def _logits(*rows):
+    """(1, T, V) logits whose softmax is the given probability rows."""
+    return torch.log(torch.tensor([rows], dtype=torch.float64))
+
+
+def test_kl_on_a_two_token_distribution():
+    p = _logits([0.5, 0.5], [0.2, 0.8], [1.0, 0.0 + 1e-12])
+    q = _logits([0.9, 0.1], [0.2, 0.8], [0.5, 0.5])
+    labels = torch.tensor([[-100, 0, 1]])  # positions 0 and 1 predict a label; 2 predicts none
+    total, count = kl_from_logits(p, q, labels)
+    expected = 0.5 * math.log(0.5 / 0.9) + 0.5 * math.log(0.5 / 0.1) + 0.0
+    assert count.item() == 2
+    assert total.item() == pytest.approx(expected, abs=1e-6)  # computed in float32
+
+
+def test_kl_of_a_model_with_itself_is_zero():
+    p = _logits([0.3, 0.7], [0.6, 0.4])
+    total, _ = kl_from_logits(p, p, torch.tensor([[0, 1]]))
+    assert total.item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_nll_picks_the_labelled_tokens():
+    logits = _logits([0.25, 0.75], [0.5, 0.5], [0.1, 0.9])
+    labels = torch.tensor([[-100, 1, 0]])  # token 1 after position 0, token 0 after position 1
+    total, count = nll_from_logits(logits, labels)
+    assert count.item() == 2
+    assert total.item() == pytest.approx(-math.log(0.75) - math.log(0.5))
+
+
+def test_bootstrap_on_fixed_numbers():
+    groups = [np.array([1.0, 2.0, 3.0]), np.array([3.0, 4.0, 5.0])]
+    estimate, low, high = hierarchical_bootstrap(groups, n_boot=4000, seed=1)
+    assert estimate == pytest.approx(3.0)
+    assert 1.0 <= low < 3.0 < high <= 5.0
+    assert hierarchical_bootstrap(groups, n_boot=4000, seed=1) == (estimate, low, high)
+    assert hierarchical_bootstrap([np.full(5, 0.25)] * 3, n_boot=200) == (0.25, 0.25, 0.25)
+
+
+def test_sign_test():
+    assert sign_test(3, 3) == pytest.approx(0.125)
+    assert sign_test(27, 27) == pytest.approx(0.5**27)
+    assert sign_test(0, 3) == pytest.approx(1.0)
