@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SNAKEMAKE := $(VENV)/bin/snakemake
 
-.PHONY: setup run test lint clean
+.PHONY: setup run report test lint clean
 
 # A virtual environment with hooke and its pinned dependencies (torch resolves to the CPU wheel).
 setup: $(VENV)/.installed
@@ -13,10 +13,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The miniature, end to end; then where its tables and figures are.
+# The miniature, end to end; then its report, headline numbers and where to look.
 run: setup
 	$(SNAKEMAKE) --cores all
+	$(MAKE) --no-print-directory report
 	$(PY) -m hooke.summary results
+
+# One HTML file with every table and figure (opens offline).
+report: setup
+	$(SNAKEMAKE) --report results/report.html
 
 # The tests (offline); pytest's exit 5 (no tests collected) is not a failure.
 test: setup

@@ -139,3 +139,21 @@ def test_sft_change_keeps_pretraining(copied_run, tmp_path):
     assert jobs["finetune_slices"] == 1 and jobs["finetune_inverse"] == 6
     assert "pretrain_slices" not in jobs and "prepare_data" not in jobs
     assert "train_scorer" not in jobs
+
+
+def test_report_bundles_tables_and_figures(copied_run):
+    snakemake(copied_run, "--report", "results/report.html")
+    report = (copied_run / "results" / "report.html").read_text(errors="replace")
+    assert len(report) > 100_000
+    for name in (
+        "resistance_curves.png",
+        "resistance_gaps.html",
+        "resistance_table1.md",
+        "resistance_signs.csv",
+    ):
+        assert name in report, name
+
+
+def test_tensorboard_curves_beside_logs(tiny_run):
+    events = list((tiny_run / "logs" / "finetune_inverse").rglob("events.out.tfevents.*"))
+    assert len(events) == 6

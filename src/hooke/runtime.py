@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# Where Trainer runs report their curves: set once per job by `setup`.
+REPORT_TO: list[str] = []
 
 
-def setup(threads: int, seed: int) -> None:
-    """Fix the thread count and every random seed, and keep the run offline-friendly."""
+def setup(
+    threads: int, seed: int, tracking: Mapping[str, Any] | None = None, log_path: str | None = None
+) -> None:
+    """Fix the thread count and every random seed, and choose where training curves go."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import torch
     from transformers import set_seed
 
     torch.set_num_threads(max(1, int(threads)))
     set_seed(seed)
+    REPORT_TO[:] = report_targets(tracking or {}, log_path)
+
+
+def report_targets(tracking: Mapping[str, Any], log_path: str | None) -> list[str]:
+    """TensorBoard beside the job's log; W&B when a project is named (offline without a key;
+    skipped, never a crash, when wandb is not installed). Sets the env vars HF reads."""
+    targets = []
+    if tracking.get("tensorboard", True) and log_path:
+        os.environ["TENSORBOARD_LOGGING_DIR"] = str(Path(log_path).with_suffix(".tensorboard"))
+        targets.append("tensorboard")
+    project = tracking.get("wandb_project")
+    if project:
+        if importlib.util.find_spec("wandb") is None:
+            print("hooke: tracking.wandb_project is set but wandb is not installed; skipping W&B")
+        else:
+            os.environ["WANDB_PROJECT"] = str(project)
+            if not os.environ.get("WANDB_API_KEY"):
+                os.environ["WANDB_MODE"] = "offline"
+            targets.append("wandb")
+    return targets

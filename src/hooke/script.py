@@ -26,7 +26,9 @@ def entry(snakemake: Any, seed: int = 0) -> Iterator[None]:
     try:
         from hooke.runtime import setup
 
-        setup(snakemake.threads, seed)
+        # Tracking is read from the config here, not passed as rule params, so that turning
+        # a dashboard on or off never re-runs a job.
+        setup(snakemake.threads, seed, snakemake.config.get("tracking"), log_path)
         yield
     except HookeError as exc:
         message = f"hooke: error: {exc}\n"

@@ -8,23 +8,38 @@ from pathlib import Path
 import pandas as pd
 
 
+def _resistance(tables: Path) -> list[str]:
+    lines = []
+    per_seed, cells, signs = (
+        tables / f"{name}.csv" for name in ("resistance", "resistance_cells", "resistance_signs")
+    )
+    if per_seed.is_file():
+        frame = pd.read_csv(per_seed)
+        lines.append(
+            f"Setting I (resistance): inverse final loss below forward in "
+            f"{int(frame['inverse_lower'].sum())} of {len(frame)} (seed, pair) runs"
+        )
+    if cells.is_file():
+        for r in pd.read_csv(cells).itertuples():
+            lines.append(
+                f"  {r.base} {r.task} θ{r.slice_k}/θ{r.slice_l} ({r.seeds} seeds): final loss "
+                f"forward {r.forward_final:.4f} inverse {r.inverse_final:.4f}; NLL gap "
+                f"{r.gap_nll_end:+.4f} [{r.gap_nll_end_lo:+.4f}, {r.gap_nll_end_hi:+.4f}]; "
+                f"excess-loss gap {r.gap_excess_end:+.4f} "
+                f"[{r.gap_excess_end_lo:+.4f}, {r.gap_excess_end_hi:+.4f}]"
+            )
+    if signs.is_file():
+        for r in pd.read_csv(signs).itertuples():
+            lines.append(
+                f"  {r.measure}: inverse better in {r.cells_inverse_better} of "
+                f"{r.cells} cells (sign test p = {r.p_value:.3g})"
+            )
+    return lines
+
+
 def summarise(results: Path) -> str:
     tables, figures = results / "tables", results / "figures"
-    lines = []
-    resistance = tables / "resistance.csv"
-    if resistance.is_file():
-        frame = pd.read_csv(resistance)
-        lower = int(frame["inverse_lower"].sum())
-        lines.append(
-            f"Setting I (resistance): inverse final loss below forward in {lower} of "
-            f"{len(frame)} cells"
-        )
-        for row in frame.itertuples():
-            lines.append(
-                f"  {row.base} {row.task} seed {row.seed} θ{row.slice_k}/θ{row.slice_l}: "
-                f"forward {row.forward_final:.4f}  inverse {row.inverse_final:.4f}  "
-                f"gap {row.gap_final:+.4f}"
-            )
+    lines = _resistance(tables)
     scorer = tables / "scorer.csv"
     if scorer.is_file():
         for row in pd.read_csv(scorer).itertuples():
@@ -34,6 +49,8 @@ def summarise(results: Path) -> str:
             )
     lines.append(f"Tables:  {tables}/")
     lines.append(f"Figures: {figures}/")
+    if (results / "report.html").is_file():
+        lines.append(f"Report:  {results / 'report.html'}")
     return "\n".join(lines)
 
 

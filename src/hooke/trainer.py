@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hooke.errors import HookeError
+from hooke.runtime import REPORT_TO
 
 
 def training_arguments(output_dir: str | Path, **overrides: Any):
@@ -24,7 +25,7 @@ def training_arguments(output_dir: str | Path, **overrides: Any):
         logging_steps=1,
         logging_strategy="steps",
         save_strategy="no",
-        report_to="none",
+        report_to=list(REPORT_TO) or "none",
         bf16=on_gpu and torch.cuda.is_bf16_supported(),
         gradient_checkpointing=False,
         dataloader_num_workers=0,
