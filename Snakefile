@@ -9,6 +9,10 @@
 #   results/inverse/{base}/{task}/seed-{seed}/pair-{k}-{l}/{path}.parquet   finetune_inverse
 #   results/scorer/{task}/                                           train_scorer
 #   results/scores/{base}/{task}/seed-{seed}/slice-{k}.parquet       score_responses
+#   results/rebound/{base}/{task}/{direction}/seed-{seed}/aligned-{n}/             finetune_aligned
+#   results/rebound/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}/  finetune_perturbed
+#   results/scores/rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.parquet  score_rebound
+#   results/scores/base/{base}/{task}/seed-{seed}.parquet            score_base
 #   results/tables/{table}.{csv,md}                                  aggregate_tables
 #   results/figures/{figure}.{html,png}                              draw_figures
 # Logs mirror outputs under logs/<rule>/, benchmarks under benchmarks/<rule>/.
@@ -46,6 +50,9 @@ wildcard_constraints:
     k=r"\d+",
     l=r"\d+",
     path="forward|inverse",
+    n=r"\d+",
+    direction="positive_first|negative_first",
+    algorithm="sft|dpo",
 
 
 include: "rules/data.smk"
@@ -58,9 +65,23 @@ include: "rules/aggregate.smk"
 include: "rules/figures.smk"
 
 
-# Everything: the Setting I tables and figures.
+# Everything the config asks for: Setting I, and Setting II where the config has it.
 rule all:
     default_target: True
     input:
         rules.aggregate_tables.output,
         rules.draw_figures.output,
+        rebound_targets(),
+
+
+# Setting I alone.
+rule resistance:
+    input:
+        rules.aggregate_tables.output,
+        rules.draw_figures.output,
+
+
+# Setting II alone.
+rule rebound:
+    input:
+        rebound_targets(),

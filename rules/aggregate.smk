@@ -63,3 +63,54 @@ rule aggregate_tables:
         bootstrap=canonical(config["resistance"]["bootstrap"]),
     script:
         "../scripts/aggregate.py"
+
+
+# DuckDB SQL over the Setting II scores: curves, Table 3, two-stage slopes, rank tests.
+rule aggregate_rebound:
+    input:
+        scores=rebound_metrics,
+    output:
+        rebound_curves=report(
+            "results/tables/rebound_curves.csv",
+            caption="../report/rebound_curves.rst",
+            category="Setting II",
+            subcategory="tables",
+        ),
+        rebound_curves_md="results/tables/rebound_curves.md",
+        rebound_reference="results/tables/rebound_reference.csv",
+        rebound_reference_md="results/tables/rebound_reference.md",
+        rebound_table3=report(
+            "results/tables/rebound_table3.csv",
+            caption="../report/rebound_table3.rst",
+            category="Setting II",
+            subcategory="tables",
+        ),
+        rebound_table3_md="results/tables/rebound_table3.md",
+        rebound_slopes=report(
+            "results/tables/rebound_slopes.csv",
+            caption="../report/rebound_slopes.rst",
+            category="Setting II",
+            subcategory="tables",
+        ),
+        rebound_slopes_md="results/tables/rebound_slopes.md",
+        rebound_rank_tests=report(
+            "results/tables/rebound_rank_tests.csv",
+            caption="../report/rebound_rank_tests.rst",
+            category="Setting II",
+            subcategory="tables",
+        ),
+        rebound_rank_tests_md="results/tables/rebound_rank_tests.md",
+    log:
+        "logs/aggregate_rebound/aggregate_rebound.log",
+    benchmark:
+        "benchmarks/aggregate_rebound/aggregate_rebound.tsv"
+    conda:
+        "../envs/report.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        epsilon=config.get("rebound", {}).get("epsilon"),
+        early_examples=config.get("rebound", {}).get("early_examples"),
+    script:
+        "../scripts/aggregate_rebound.py"

@@ -137,3 +137,57 @@ def task_scorer(wildcards):
 def run_spec(wildcards):
     """The config of the wildcard's local pre-training run."""
     return canonical(config["pretrain"][wildcards.run])
+
+
+REBOUND_POOLS = {"positive_first": ("positive", "negative"), "negative_first": ("negative", "positive")}
+
+
+def aligning_pool(wildcards):
+    """The pool a rebound run aligns on: positives when positive_first."""
+    pool = REBOUND_POOLS[wildcards.direction][0]
+    return getattr(rules.prepare_data.output, pool).format(task=wildcards.task)
+
+
+def perturbing_pool(wildcards):
+    """The pool a rebound run is perturbed with: negatives when positive_first."""
+    pool = REBOUND_POOLS[wildcards.direction][1]
+    return getattr(rules.prepare_data.output, pool).format(task=wildcards.task)
+
+
+def rebound_eval(wildcards=None):
+    """Generation and scoring settings of Setting II, with the scoring threshold."""
+    return canonical({**config["rebound"]["eval"], "threshold": config["score"]["threshold"]})
+
+
+def rebound_grid():
+    """(base, task, seed, direction, volume, algorithm) runs of Setting II."""
+    setting = config.get("rebound")
+    if not setting:
+        return []
+    return [
+        {"base": b, "task": t, "seed": s, "direction": d, "n": n, "algorithm": a}
+        for b in setting["bases"]
+        for t in setting["tasks"]
+        for s in setting["seeds"]
+        for d in setting["directions"]
+        for n in setting["volumes"]
+        for a in setting["algorithms"]
+    ]
+
+
+def rebound_metrics(wildcards=None):
+    """Every Setting II score file, and the base models' reference scores."""
+    runs = rebound_grid()
+    scores = [rules.score_rebound.output.metrics.format(**run) for run in runs]
+    bases = {
+        rules.score_base.output.metrics.format(base=r["base"], task=r["task"], seed=r["seed"])
+        for r in runs
+    }
+    return scores + sorted(bases)
+
+
+def rebound_targets():
+    """The Setting II tables and figures, when the config has a rebound section."""
+    if not config.get("rebound"):
+        return []
+    return [*rules.aggregate_rebound.output, *rules.draw_rebound.output]

@@ -42,3 +42,58 @@ rule score_responses:
         threshold=config["score"]["threshold"],
     script:
         "../scripts/score.py"
+
+
+# Setting II: task score and KL to the base at every grid point of one perturbation run.
+rule score_rebound:
+    input:
+        base=base_model,
+        aligned=rules.finetune_aligned.output.run,
+        perturbed=rules.finetune_perturbed.output.run,
+        prompts=rules.prepare_data.output.prompts,
+        scorer=rules.train_scorer.output.scorer,
+    output:
+        metrics="results/scores/rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.parquet",
+    log:
+        "logs/score_rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.log",
+    benchmark:
+        "benchmarks/score_rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    params:
+        base_dir=base_model_dir,
+        trust_remote_code=trust_remote_code,
+        grid=config.get("rebound", {}).get("grid", []),
+        eval=rebound_eval,
+    script:
+        "../scripts/score_rebound.py"
+
+
+# Setting II: the base model's task score, the reference line of the rebound curves.
+rule score_base:
+    input:
+        base=base_model,
+        prompts=rules.prepare_data.output.prompts,
+        scorer=rules.train_scorer.output.scorer,
+    output:
+        metrics="results/scores/base/{base}/{task}/seed-{seed}.parquet",
+    log:
+        "logs/score_base/{base}/{task}/seed-{seed}.log",
+    benchmark:
+        "benchmarks/score_base/{base}/{task}/seed-{seed}.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    params:
+        base_dir=base_model_dir,
+        trust_remote_code=trust_remote_code,
+        eval=rebound_eval,
+    script:
+        "../scripts/score_base.py"

@@ -32,7 +32,8 @@ def test_outputs_and_schemas(tiny_run):
     metrics = sorted(
         p for p in (results / "inverse").rglob("*.parquet") if ".examples." not in p.name
     ) + sorted((results / "scores").rglob("*.parquet"))
-    assert len(metrics) == 3 * 2 + 3  # 3 pairs x 2 paths, 3 slices scored
+    # Setting I: 3 pairs x 2 paths, 3 slices scored; Setting II: 2 volumes x 2 algorithms, base
+    assert len(metrics) == 3 * 2 + 3 + 2 * 2 + 1
     for path in metrics:
         table = pq.read_table(path)
         assert table.schema.equals(SCHEMA), path
@@ -128,7 +129,16 @@ def test_scoring_change_reruns_only_scoring(copied_run, tmp_path):
         config["score"]["threshold"] = 0.6
 
     jobs = planned_jobs(copied_run, _changed_config(tmp_path, edit))
-    assert jobs == {"score_responses": 3, "aggregate_tables": 1, "draw_figures": 1, "all": 1}
+    assert jobs == {
+        "score_responses": 3,
+        "aggregate_tables": 1,
+        "draw_figures": 1,
+        "score_rebound": 4,
+        "score_base": 1,
+        "aggregate_rebound": 1,
+        "draw_rebound": 1,
+        "all": 1,
+    }
 
 
 def test_sft_change_keeps_pretraining(copied_run, tmp_path):
@@ -139,6 +149,38 @@ def test_sft_change_keeps_pretraining(copied_run, tmp_path):
     assert jobs["finetune_slices"] == 1 and jobs["finetune_inverse"] == 6
     assert "pretrain_slices" not in jobs and "prepare_data" not in jobs
     assert "train_scorer" not in jobs
+
+
+def test_rebound_outputs(tiny_run):
+    tables = tiny_run / "results" / "tables"
+    curves = pd.read_csv(tables / "rebound_curves.csv")
+    assert set(curves.algorithm) == {"sft", "dpo"} and set(curves.aligned) == {16, 32}
+    assert set(curves.perturbed) == {0, 8, 16}
+    assert curves.value.map(math.isfinite).all()
+    kl = curves[curves.metric == "kl_to_base"]
+    assert (kl.value >= 0).all() and (kl[kl.perturbed == 0].value > 0).all()
+    table3 = pd.read_csv(tables / "rebound_table3.csv")
+    assert len(table3) == 4 and (table3.epsilon == 0.01).all()
+    assert len(pd.read_csv(tables / "rebound_slopes.csv")) == 4
+    assert len(pd.read_csv(tables / "rebound_reference.csv")) == 1
+    for figure in ("rebound_score", "rebound_kl"):
+        assert (tiny_run / "results" / "figures" / f"{figure}.png").stat().st_size > 5000
+    run = tiny_run / "results/rebound/micro-8k/imdb/positive_first/seed-0/perturbed-32-dpo"
+    assert {p.name for p in run.iterdir()} >= {"examples-8", "examples-16", "metrics.parquet"}
+
+
+def test_rebound_expansion(tmp_path):
+    def edit(config):
+        config["rebound"].update(
+            seeds=[0, 1],
+            volumes=[16, 24, 32],
+            algorithms=["sft"],
+            directions=["positive_first", "negative_first"],
+        )
+
+    jobs = planned_jobs(tmp_path, _changed_config(tmp_path, edit))
+    assert jobs["finetune_aligned"] == 2 * 3 * 2 and jobs["finetune_perturbed"] == 12
+    assert jobs["score_rebound"] == 12 and jobs["score_base"] == 2
 
 
 def test_report_bundles_tables_and_figures(copied_run):

@@ -70,9 +70,30 @@ def check_references(config: Mapping[str, Any]) -> None:
             raise HookeError(f"config key 'resistance.tasks': no task '{task}'")
 
 
+def check_rebound(config: Mapping[str, Any]) -> None:
+    """Setting II names existing bases and tasks, and a grid the batch size divides."""
+    setting = config.get("rebound")
+    if not setting:
+        return
+    for section in ("bases", "tasks"):
+        for name in setting[section]:
+            if name not in config[section]:
+                raise HookeError(f"config key 'rebound.{section}': no {section[:-1]} '{name}'")
+    batch = setting["perturb"]["batch_size"]
+    for point in setting["grid"]:
+        if point % batch:
+            raise HookeError(
+                f"config key 'rebound.grid': {point} is not a multiple of "
+                f"rebound.perturb.batch_size ({batch})"
+            )
+    if max(setting["grid"]) == 0:
+        raise HookeError("config key 'rebound.grid': needs a point above 0")
+
+
 def check_config(config: Mapping[str, Any], schema_path: str | Path) -> None:
     check_schema(config, schema_path)
     check_references(config)
+    check_rebound(config)
 
 
 def canonical(value: Any) -> Any:

@@ -107,6 +107,60 @@ def resistance_gaps(cells: pd.DataFrame) -> alt.Chart:
     )
 
 
+REBOUND_METRICS = {
+    "mean_p_positive": "mean P(positive) of responses",
+    "kl_to_base": "KL to the base model (nats per token)",
+}
+
+
+def rebound_curves(curves: pd.DataFrame, reference: pd.DataFrame, metric: str) -> alt.Chart:
+    """The paper's Fig. 4: a score along the perturbation grid, one line per aligning volume
+    (band: range over seeds), one panel per algorithm; dashed: the base model."""
+    data = curves[curves.metric == metric].assign(run=lambda f: f.base + " · " + f.task)
+    colour = alt.Color("aligned:O", title="aligning examples", scale=alt.Scale(scheme="viridis"))
+    base = alt.Chart().encode(
+        x=alt.X("perturbed:Q", title="perturbing examples seen"), color=colour
+    )
+    band = base.mark_area(opacity=0.15).encode(y="value_min:Q", y2="value_max:Q")
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("value:Q", title=REBOUND_METRICS[metric], scale=alt.Scale(zero=False)),
+        tooltip=[
+            "base",
+            "task",
+            "direction",
+            "algorithm",
+            "aligned",
+            "perturbed",
+            alt.Tooltip("value:Q", format=".4f"),
+            "seeds",
+        ],
+    )
+    layers = [band, line]
+    if metric in reference.columns and not reference.empty:
+        ref = reference.assign(run=lambda f: f.base + " · " + f.task)
+        layers.append(
+            alt.Chart(ref)
+            .mark_rule(strokeDash=[4, 4], color="grey")
+            .encode(
+                y=f"{metric}:Q", tooltip=["base", "task", alt.Tooltip(f"{metric}:Q", format=".4f")]
+            )
+        )
+    title = (
+        "Setting II: rebound under perturbation"
+        if metric != "kl_to_base"
+        else ("Setting II: distance to the base model under perturbation")
+    )
+    return (
+        alt.layer(*layers, data=data)
+        .properties(width=260, height=200)
+        .facet(
+            column=alt.Column("algorithm:N", title="perturbation algorithm"),
+            row=alt.Row("run:N", title="base · task"),
+        )
+        .properties(title=title)
+    )
+
+
 def save_chart(chart: alt.Chart, html_path: str | Path, png_path: str | Path) -> None:
     """Write a chart as offline HTML and as PNG, each atomically."""
     with atomic_file(html_path) as tmp:

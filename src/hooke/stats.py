@@ -36,3 +36,23 @@ def sign_test(successes: int, trials: int) -> float:
     if trials == 0:
         return float("nan")
     return float(binomtest(successes, trials, 0.5, alternative="greater").pvalue)
+
+
+def spearman_one_sided(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
+    """Spearman's rho and the one-sided p-value of a rho at least this large: exact over all
+    permutations for up to 8 points (the asymptotic p is badly wrong for 3 volumes), else
+    from scipy's t approximation."""
+    import itertools
+    import math
+
+    from scipy.stats import rankdata, spearmanr
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x) < 3:
+        return math.nan, math.nan
+    rho = float(spearmanr(x, y).statistic)
+    if len(x) > 8:
+        return rho, float(spearmanr(x, y, alternative="greater").pvalue)
+    rx, ry = rankdata(x), rankdata(y)
+    null = [np.corrcoef(rx, np.asarray(p))[0, 1] for p in itertools.permutations(ry)]
+    return rho, float(np.mean(np.asarray(null) >= rho - 1e-12))

@@ -1,0 +1,316 @@
+"""Setting II (rebound): align a base on n examples of one pole, then perturb it with examples
+of the other pole by SFT or a preference algorithm (TRL), saving a checkpoint at each point of
+a grid, and score every checkpoint: task score of its responses to held-out prompts and
+token-level KL to the base model."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hooke.atomic import atomic_dir
+from hooke.data import read_split
+from hooke.errors import HookeError
+from hooke.metrics import metrics_table, write_metrics
+from hooke.models import check_pair, load_model, load_tokenizer
+from hooke.pretrain import SaveSlices
+from hooke.trainer import LossRecorder, completion_dataset, fail_on_nonfinite, loss_rows
+
+# Which pool aligns and which perturbs, per direction.
+POOLS = {"positive_first": ("positive", "negative"), "negative_first": ("negative", "positive")}
+
+
+def checkpoint_dir(run_dir: str | Path, examples: int) -> Path:
+    """Where the checkpoint after `examples` perturbation examples lives."""
+    return Path(run_dir) / f"examples-{int(examples)}"
+
+
+def grid_steps(grid: Sequence[int], batch_size: int) -> dict[int, int]:
+    """Optimizer step at which each grid point (examples seen) is reached: {step: examples}.
+    Points that are not multiples of the batch size are refused."""
+    steps = {}
+    for examples in sorted(set(grid)):
+        if examples % batch_size:
+            raise HookeError(
+                f"config key 'rebound.grid': {examples} is not a multiple of "
+                f"rebound.perturb.batch_size ({batch_size})"
+            )
+        if examples:
+            steps[examples // batch_size] = examples
+    return steps
+
+
+def align(
+    base_dir,
+    pool_path: str | Path,
+    n: int,
+    out_dir,
+    params: Mapping[str, Any],
+    meta: Mapping[str, Any],
+    trust_remote_code=False,
+) -> None:
+    """SFT of the base on the first `n` examples of the aligning pool."""
+    from hooke.train import _finetune
+
+    model = load_model(base_dir, trust_remote_code)
+    tokenizer = load_tokenizer(base_dir, trust_remote_code)
+    check_pair(model, tokenizer, str(base_dir))
+    pool = read_split(pool_path, ["prompt", "response"])
+    if len(pool) < n:
+        raise HookeError(f"{pool_path}: {len(pool)} examples, rebound.volumes asks for {n}")
+    pool = pool.head(n)
+    data = completion_dataset(
+        pool["prompt"].tolist(), pool["response"].tolist(), tokenizer, params["max_length"]
+    )
+    with atomic_dir(out_dir) as tmp:
+        recorder = _finetune(
+            model,
+            tokenizer,
+            data,
+            params,
+            tmp / "trainer",
+            [],
+            meta["seed"],
+            epochs=params["epochs"],
+        )
+        model.save_pretrained(tmp / "model", safe_serialization=True)
+        tokenizer.save_pretrained(tmp / "model")
+        write_metrics(
+            metrics_table(loss_rows(recorder.records), algorithm="sft", **meta),
+            tmp / "metrics.parquet",
+        )
+        _drop(tmp / "trainer")
+
+
+def preference_pairs(perturb: pd.DataFrame, opposite: pd.DataFrame) -> pd.DataFrame:
+    """Pairs for DPO-style training toward the perturbing pole: the perturbing review's prompt
+    and its own continuation as `chosen`, the same-index continuation of the opposite pool as
+    `rejected` (the pools hold different reviews, so no prompt has both; what the pair teaches
+    is the pole, not the topic)."""
+    n = min(len(perturb), len(opposite))
+    return pd.DataFrame(
+        {
+            "prompt": perturb["prompt"].iloc[:n].tolist(),
+            "chosen": [" " + r for r in perturb["response"].iloc[:n]],
+            "rejected": [" " + r for r in opposite["response"].iloc[:n]],
+        }
+    )
+
+
+def _trainer(
+    algorithm: str,
+    model,
+    tokenizer,
+    perturb,
+    opposite,
+    params,
+    out: Path,
+    seed: int,
+    callbacks: list,
+):
+    """The engine for one perturbation algorithm: HF Trainer for SFT, TRL for the rest."""
+    from datasets import Dataset
+
+    from hooke.trainer import collator, training_arguments
+
+    common = dict(
+        per_device_train_batch_size=params["batch_size"],
+        learning_rate=params["learning_rate"],
+        lr_scheduler_type="constant",
+        num_train_epochs=1,
+        seed=seed,
+        data_seed=seed,
+    )
+    if algorithm == "sft":
+        from transformers import Trainer
+
+        data = completion_dataset(
+            perturb["prompt"].tolist(),
+            perturb["response"].tolist(),
+            tokenizer,
+            params["max_length"],
+        )
+        return Trainer(
+            model=model,
+            args=training_arguments(out, **common),
+            train_dataset=data,
+            data_collator=collator(tokenizer),
+            callbacks=callbacks,
+        )
+    if algorithm == "dpo":
+        from trl import DPOConfig, DPOTrainer
+
+        args = training_arguments(
+            out,
+            config_class=DPOConfig,
+            beta=params["beta"],
+            max_length=params["max_length"],
+            include_num_input_tokens_seen="no",
+            **common,
+        )
+        data = Dataset.from_pandas(preference_pairs(perturb, opposite), preserve_index=False)
+        return DPOTrainer(
+            model=model,
+            args=args,
+            train_dataset=data,
+            processing_class=tokenizer,
+            callbacks=callbacks,
+        )
+    raise HookeError(f"rebound algorithm '{algorithm}' is unknown (known: sft, dpo)")
+
+
+def perturb(
+    aligned_dir,
+    perturb_path,
+    opposite_path,
+    out_dir,
+    algorithm: str,
+    grid: Sequence[int],
+    params: Mapping[str, Any],
+    meta: Mapping[str, Any],
+    trust_remote_code=False,
+) -> None:
+    """Fine-tune the aligned model on the perturbing pool, one pass over max(grid) examples,
+    saving a checkpoint at every grid point."""
+    model = load_model(aligned_dir, trust_remote_code)
+    tokenizer = load_tokenizer(aligned_dir, trust_remote_code)
+    steps = grid_steps(grid, params["batch_size"])
+    total = max(grid)
+    pool = read_split(perturb_path, ["prompt", "response"])
+    if len(pool) < total:
+        raise HookeError(f"{perturb_path}: {len(pool)} examples, rebound.grid needs {total}")
+    opposite = read_split(opposite_path, ["prompt", "response"])
+    recorder = LossRecorder()
+    with atomic_dir(out_dir) as tmp:
+        saver = SaveSlices({s: checkpoint_dir(tmp, m) for s, m in steps.items()}, tokenizer)
+        trainer = _trainer(
+            algorithm,
+            model,
+            tokenizer,
+            pool.head(total),
+            opposite,
+            params,
+            tmp / "trainer",
+            meta["seed"],
+            [recorder.callback, fail_on_nonfinite(), saver.callback],
+        )
+        trainer.train()
+        rows = loss_rows(recorder.records)
+        write_metrics(metrics_table(rows, algorithm=algorithm, **meta), tmp / "metrics.parquet")
+        _drop(tmp / "trainer")
+
+
+def _drop(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def evaluate(
+    model, base, tokenizer, prompts: list[str], scorer, params: Mapping[str, Any], seed: int
+) -> dict[str, float]:
+    """Task score of `model`'s responses to `prompts`, and KL(model || base) per token along
+    those responses (exact over the vocabulary at each position)."""
+    from hooke.generate import generate_responses
+    from hooke.measures import example_kl
+
+    tokenizer.padding_side = "left"
+    responses = generate_responses(model, tokenizer, prompts, params, seed)
+    tokenizer.padding_side = "right"
+    probs = scorer.score(responses["response"].tolist())
+    data = completion_dataset(
+        prompts, responses["response"].tolist(), tokenizer, params["max_length"]
+    )
+    kl = example_kl(model, base, tokenizer, data).mean() if base is not None else 0.0
+    return {
+        "mean_p_positive": float(probs.mean()),
+        "positive_share": float((probs >= params["threshold"]).mean()),
+        "kl_to_base": kl,
+        "response_tokens": float(responses["n_tokens"].mean()),
+    }
+
+
+def score_grid(
+    base_dir,
+    aligned_dir,
+    run_dir,
+    prompts_path,
+    scorer_dir,
+    out_path,
+    grid: Sequence[int],
+    params: Mapping[str, Any],
+    meta: Mapping[str, Any],
+    direction: str,
+    trust_remote_code=False,
+) -> pd.DataFrame:
+    """Evaluate the aligned model (grid point 0) and every perturbation checkpoint."""
+    from hooke.scorers import load_scorer
+
+    scorer = load_scorer(scorer_dir)
+    base = load_model(base_dir, trust_remote_code)
+    tokenizer = load_tokenizer(aligned_dir, trust_remote_code)
+    prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
+    rows = []
+    for examples in sorted(set(grid) | {0}):
+        path = aligned_dir if examples == 0 else checkpoint_dir(run_dir, examples)
+        figures = evaluate(
+            load_model(path, trust_remote_code),
+            base,
+            tokenizer,
+            prompts,
+            scorer,
+            params,
+            meta["seed"],
+        )
+        volumes = _volumes(direction, meta["n"], examples)
+        rows += [
+            {"step": examples, **volumes, "metric": name, "value": value}
+            for name, value in figures.items()
+        ]
+    meta = {k: v for k, v in meta.items() if k != "n"}
+    write_metrics(metrics_table(rows, direction=direction, **meta), out_path)
+    return pd.DataFrame(rows)
+
+
+def _volumes(direction: str, aligned: int, perturbed: int) -> dict[str, int]:
+    if direction == "positive_first":
+        return {"n_pos": aligned, "n_neg": perturbed}
+    return {"n_pos": perturbed, "n_neg": aligned}
+
+
+def score_base(
+    base_dir, prompts_path, scorer_dir, out_path, params, meta, trust_remote_code=False
+) -> dict[str, float]:
+    """The base model's task score: the reference line of the rebound curves."""
+    from hooke.scorers import load_scorer
+
+    model = load_model(base_dir, trust_remote_code)
+    tokenizer = load_tokenizer(base_dir, trust_remote_code)
+    prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
+    figures = evaluate(
+        model, None, tokenizer, prompts, load_scorer(scorer_dir), params, meta["seed"]
+    )
+    figures.pop("kl_to_base")
+    rows = [
+        {"step": 0, "n_pos": 0, "n_neg": 0, "metric": k, "value": v} for k, v in figures.items()
+    ]
+    write_metrics(metrics_table(rows, **meta), out_path)
+    return figures
+
+
+def crossing(points: Sequence[tuple[float, float]], epsilon: float) -> float:
+    """The first x at which y falls under `epsilon`, linearly interpolated between grid
+    points; NaN when it never does."""
+    points = sorted(points)
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        if y0 < epsilon:
+            return x0
+        if y1 < epsilon:
+            return x0 + (y0 - epsilon) * (x1 - x0) / (y0 - y1)
+    if points and points[-1][1] < epsilon and len(points) == 1:
+        return points[0][0]
+    return math.nan

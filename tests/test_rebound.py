@@ -1,0 +1,81 @@
+"""Setting II pieces on fixed numbers: grid, ε-crossing, preference pairs, slopes, Table 3."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from hooke.errors import HookeError
+from hooke.rebound import crossing, grid_steps, preference_pairs
+from hooke.rebound_summary import rank_tests, slopes, table3
+from hooke.stats import spearman_one_sided
+
+
+def test_grid_steps():
+    assert grid_steps([0, 16, 32, 64], 8) == {2: 16, 4: 32, 8: 64}
+    with pytest.raises(HookeError, match="rebound.grid': 12 is not a multiple"):
+        grid_steps([0, 12], 8)
+
+
+def test_crossing_interpolates_between_grid_points():
+    points = [(0, 0.21), (100, 0.11), (200, 0.05), (400, 0.005)]
+    # falls from 0.05 at 200 to 0.005 at 400: under 0.01 at 200 + 0.04 / 0.045 * 200
+    assert crossing(points, 0.01) == pytest.approx(200 + 0.04 / 0.045 * 200)
+    assert crossing(points, 0.5) == 0
+    assert math.isnan(crossing(points, 0.001))
+
+
+def test_preference_pairs_push_toward_the_perturbing_pole():
+    negative = pd.DataFrame({"prompt": ["p1", "p2", "p3"], "response": ["bad", "awful", "dull"]})
+    positive = pd.DataFrame({"prompt": ["q1", "q2"], "response": ["good", "great"]})
+    pairs = preference_pairs(negative, positive)
+    assert pairs.to_dict("list") == {
+        "prompt": ["p1", "p2"],
+        "chosen": [" bad", " awful"],
+        "rejected": [" good", " great"],
+    }
+
+
+def _curves():
+    rows = []
+    for aligned, drop in [(100, 0.001), (200, 0.002), (400, 0.003)]:
+        for x in (0, 10, 20, 40, 80):
+            early = min(x, 20)
+            y = 0.7 - drop * early - 0.0001 * max(0, x - 20)
+            rows.append(
+                {
+                    "base": "b",
+                    "task": "t",
+                    "direction": "positive_first",
+                    "algorithm": "sft",
+                    "aligned": aligned,
+                    "perturbed": x,
+                    "metric": "mean_p_positive",
+                    "value": y,
+                }
+            )
+            rows.append({**rows[-1], "metric": "kl_to_base", "value": 0.2 - 0.002 * x})
+    return pd.DataFrame(rows)
+
+
+def test_slopes_and_rank_test():
+    table = slopes(_curves(), early_examples=20)
+    assert table.early_slope.tolist() == pytest.approx([-0.001, -0.002, -0.003])
+    assert table.late_slope.tolist() == pytest.approx([-0.0001] * 3)
+    tests = rank_tests(table)
+    assert tests.spearman_rho.iloc[0] == pytest.approx(1.0)
+    assert tests.p_one_sided.iloc[0] == pytest.approx(1 / 6)
+
+
+def test_table3():
+    table = table3(_curves(), epsilon=0.05)
+    assert table.kl_after_alignment.tolist() == pytest.approx([0.2] * 3)
+    assert table.examples_to_epsilon.tolist() == pytest.approx([75.0] * 3)
+    assert table.reached.all()
+
+
+def test_spearman_exact():
+    assert spearman_one_sided([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx((-1.0, 1.0))
+    assert spearman_one_sided([1, 2, 3, 4], [1, 2, 3, 4])[1] == pytest.approx(1 / 24)
