@@ -72,6 +72,7 @@ rule all:
         rules.aggregate_tables.output,
         rules.draw_figures.output,
         rebound_targets(),
+        rules.record_environment.output,
 
 
 # Setting I alone.

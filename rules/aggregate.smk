@@ -114,3 +114,25 @@ rule aggregate_rebound:
         early_examples=config.get("rebound", {}).get("early_examples"),
     script:
         "../scripts/aggregate_rebound.py"
+
+
+# The software versions behind the results, for the report.
+rule record_environment:
+    output:
+        environment=report(
+            "results/tables/environment.csv",
+            caption="../report/environment.rst",
+            category="Overview",
+        ),
+        environment_md="results/tables/environment.md",
+    log:
+        "logs/record_environment/record_environment.log",
+    benchmark:
+        "benchmarks/record_environment/record_environment.tsv"
+    conda:
+        "../envs/report.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../scripts/record_environment.py"

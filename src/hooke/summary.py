@@ -37,9 +37,44 @@ def _resistance(tables: Path) -> list[str]:
     return lines
 
 
+def _rebound(tables: Path) -> list[str]:
+    lines = []
+    slopes, tests, table3 = (
+        tables / f"rebound_{name}.csv" for name in ("slopes", "rank_tests", "table3")
+    )
+    reference = tables / "rebound_reference.csv"
+    if reference.is_file():
+        for r in pd.read_csv(reference).itertuples():
+            lines.append(
+                f"Setting II (rebound): base {r.base} on {r.task} scores "
+                f"{r.mean_p_positive:.3f} mean P(positive)"
+            )
+    if slopes.is_file():
+        for r in pd.read_csv(slopes).itertuples():
+            lines.append(
+                f"  {r.algorithm} after {r.aligned} aligning examples: score "
+                f"{r.score_start:.3f} -> {r.score_end:.3f}; drop per 100 examples "
+                f"early {r.early_drop_per_100:+.3f}, late {r.late_drop_per_100:+.3f}"
+            )
+    if tests.is_file():
+        for r in pd.read_csv(tests).itertuples():
+            lines.append(
+                f"  {r.algorithm}: more alignment -> steeper early drop? Spearman rho "
+                f"{r.spearman_rho:+.2f} over {r.volumes} volumes "
+                f"(one-sided p = {r.p_one_sided:.3g})"
+            )
+    if table3.is_file():
+        frame = pd.read_csv(table3)
+        lines.append(
+            f"  Table 3: KL to base under epsilon reached in {int(frame.reached.sum())} "
+            f"of {len(frame)} runs"
+        )
+    return lines
+
+
 def summarise(results: Path) -> str:
     tables, figures = results / "tables", results / "figures"
-    lines = _resistance(tables)
+    lines = _resistance(tables) + _rebound(tables)
     scorer = tables / "scorer.csv"
     if scorer.is_file():
         for row in pd.read_csv(scorer).itertuples():

@@ -1,0 +1,8 @@
+"""Record the software versions behind the results (see hooke.environment)."""
+
+from hooke.aggregate import write_table
+from hooke.environment import environment
+from hooke.script import entry
+
+with entry(snakemake):
+    write_table(environment(), snakemake.output.environment, snakemake.output.environment_md)
