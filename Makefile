@@ -29,7 +29,7 @@ test: setup
 	if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 lint: setup
-	$(VENV)/bin/ruff check src scripts tests
+	$(VENV)/bin/ruff check src scripts tests bench
 	$(SNAKEMAKE) --lint
 
 clean:

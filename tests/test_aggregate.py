@@ -110,3 +110,119 @@ def test_resistance_cells_signs_and_table1(tmp_path):
     assert signs.loc["final loss (paper)", "cells_inverse_better"] == 1
     assert signs.loc["final loss (paper)", "p_value"] == pytest.approx(0.5)
     assert "1.5000 vs 2.0000" in table1_markdown(tables["resistance_cells"])
+
+
+def _rows(tmp_path, name, rows, **common):
+    file = tmp_path / f"{name}.parquet"
+    write_metrics(metrics_table(rows, **common), file)
+    return file
+
+
+def test_harvest_scores_and_scorer_tables(tmp_path):
+    files = [
+        _rows(
+            tmp_path,
+            "s1",
+            [
+                {"metric": "mean_p_positive", "value": 0.6},
+                {"metric": "positive_share", "value": 0.7},
+            ],
+            setting="resistance",
+            base="b",
+            task="t",
+            seed=0,
+            slice_k=1,
+        ),
+        _rows(
+            tmp_path,
+            "s2",
+            [
+                {"metric": "mean_p_positive", "value": 0.4},
+                {"metric": "positive_share", "value": 0.3},
+            ],
+            setting="resistance",
+            base="b",
+            task="t",
+            seed=0,
+            slice_k=2,
+        ),
+        _rows(
+            tmp_path,
+            "sc",
+            [
+                {"metric": "heldout_accuracy", "value": 0.9},
+                {"metric": "heldout_size", "value": 100.0},
+                {"metric": "train_size", "value": 400.0},
+            ],
+            setting="scorer",
+            task="t",
+        ),
+    ]
+    scores = run_table(files, "harvest_scores")
+    assert scores[["slice", "mean_p_positive", "positive_share"]].values.tolist() == [
+        [1, 0.6, 0.7],
+        [2, 0.4, 0.3],
+    ]
+    scorer = run_table(files, "scorer").iloc[0]
+    assert (scorer.heldout_accuracy, scorer.heldout_size, scorer.train_size) == (0.9, 100, 400)
+
+
+def test_rebound_curves_and_reference(tmp_path):
+    files = []
+    for seed, (start, end) in enumerate([(0.6, 0.5), (0.8, 0.3)]):
+        rows = [
+            {"step": 0, "n_pos": 100, "n_neg": 0, "metric": "mean_p_positive", "value": start},
+            {"step": 8, "n_pos": 100, "n_neg": 8, "metric": "mean_p_positive", "value": end},
+            {"step": 8, "n_pos": 100, "n_neg": 8, "metric": "response_tokens", "value": 9.0},
+        ]
+        files.append(
+            _rows(
+                tmp_path,
+                f"r{seed}",
+                rows,
+                setting="rebound",
+                base="b",
+                task="t",
+                seed=seed,
+                algorithm="sft",
+                direction="positive_first",
+            )
+        )
+    # the reverse direction: perturbed examples are positives
+    files.append(
+        _rows(
+            tmp_path,
+            "rev",
+            [{"step": 8, "n_pos": 8, "n_neg": 50, "metric": "kl_to_base", "value": 0.1}],
+            setting="rebound",
+            base="b",
+            task="t",
+            seed=0,
+            algorithm="dpo",
+            direction="negative_first",
+        )
+    )
+    files.append(
+        _rows(
+            tmp_path,
+            "base",
+            [
+                {"metric": "mean_p_positive", "value": 0.5},
+                {"metric": "positive_share", "value": 0.4},
+            ],
+            setting="rebound_base",
+            base="b",
+            task="t",
+            seed=0,
+        )
+    )
+    curves = run_table(files, "rebound_curves")
+    sft = curves[curves.algorithm == "sft"]
+    table = sft[["aligned", "perturbed", "value", "value_min", "value_max", "seeds"]]
+    assert table.values.flatten().tolist() == pytest.approx(
+        [100, 0, 0.7, 0.6, 0.8, 2, 100, 8, 0.4, 0.3, 0.5, 2]
+    )
+    reverse = curves[curves.direction == "negative_first"].iloc[0]
+    assert (reverse.aligned, reverse.perturbed, reverse.metric) == (50, 8, "kl_to_base")
+    reference = run_table(files, "rebound_reference").iloc[0]
+    assert (reference.mean_p_positive, reference.positive_share) == (0.5, 0.4)

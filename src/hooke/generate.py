@@ -12,6 +12,7 @@ import pandas as pd
 from hooke.atomic import atomic_file
 from hooke.data import read_split
 from hooke.models import load_model, load_tokenizer
+from hooke.runtime import progress
 
 
 def _sequence_nll(model, sequences, attention_mask, prompt_len: int):
@@ -49,7 +50,7 @@ def generate_responses(
     model.eval()
     rows = []
     batch_size = params["batch_size"]
-    for start in range(0, len(prompts), batch_size):
+    for start in progress(range(0, len(prompts), batch_size), desc="generate", unit="batch"):
         batch = prompts[start : start + batch_size]
         enc = tokenizer(batch, return_tensors="pt", padding=True)
         with torch.no_grad():

@@ -18,6 +18,7 @@ from hooke.errors import HookeError
 from hooke.metrics import metrics_table, write_metrics
 from hooke.models import check_pair, load_model, load_tokenizer
 from hooke.pretrain import SaveSlices
+from hooke.runtime import progress
 from hooke.trainer import LossRecorder, completion_dataset, fail_on_nonfinite, loss_rows
 
 # Which pool aligns and which perturbs, per direction.
@@ -115,7 +116,7 @@ def _trainer(
     """The engine for one perturbation algorithm: HF Trainer for SFT, TRL for the rest."""
     from datasets import Dataset
 
-    from hooke.trainer import collator, training_arguments
+    from hooke.trainer import SFT_SAMPLING, collator, training_arguments
 
     common = dict(
         per_device_train_batch_size=params["batch_size"],
@@ -136,7 +137,7 @@ def _trainer(
         )
         return Trainer(
             model=model,
-            args=training_arguments(out, **common),
+            args=training_arguments(out, train_sampling_strategy=SFT_SAMPLING, **common),
             train_dataset=data,
             data_collator=collator(tokenizer),
             callbacks=callbacks,
@@ -255,7 +256,7 @@ def score_grid(
     tokenizer = load_tokenizer(aligned_dir, trust_remote_code)
     prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
     rows = []
-    for examples in sorted(set(grid) | {0}):
+    for examples in progress(sorted(set(grid) | {0}), desc="checkpoints", unit="ckpt"):
         path = aligned_dir if examples == 0 else checkpoint_dir(run_dir, examples)
         figures = evaluate(
             load_model(path, trust_remote_code),

@@ -10,12 +10,31 @@ from typing import Any
 
 # Where Trainer runs report their curves: set once per job by `setup`.
 REPORT_TO: list[str] = []
+# Whether to draw progress bars (into the job's log): set by `setup`.
+PROGRESS = [False]
+
+
+def progress_wanted(stderr_fd: int = 2) -> bool:
+    """Progress bars when run from a terminal, never in CI logs."""
+    return os.isatty(stderr_fd) and not os.environ.get("CI")
+
+
+def progress(iterable, **kwargs):
+    """`iterable` wrapped in a tqdm bar when progress bars are wanted."""
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, disable=not PROGRESS[0], **kwargs)
 
 
 def setup(
-    threads: int, seed: int, tracking: Mapping[str, Any] | None = None, log_path: str | None = None
+    threads: int,
+    seed: int,
+    tracking: Mapping[str, Any] | None = None,
+    log_path: str | None = None,
+    show_progress: bool = False,
 ) -> None:
-    """Fix the thread count and every random seed, and choose where training curves go."""
+    """Fix the thread count and every random seed, choose where training curves go and
+    whether progress bars are drawn."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import torch
     from transformers import set_seed
@@ -23,6 +42,7 @@ def setup(
     torch.set_num_threads(max(1, int(threads)))
     set_seed(seed)
     REPORT_TO[:] = report_targets(tracking or {}, log_path)
+    PROGRESS[0] = show_progress
 
 
 def report_targets(tracking: Mapping[str, Any], log_path: str | None) -> list[str]:

@@ -14,6 +14,9 @@ from hooke.errors import HookeError
 
 @contextlib.contextmanager
 def entry(snakemake: Any, seed: int = 0) -> Iterator[None]:
+    from hooke.runtime import progress_wanted
+
+    show_progress = progress_wanted(2)  # asked before stderr goes to the log
     real_stderr = os.dup(2)
     log_path = snakemake.log[0] if snakemake.log else None
     if log_path:
@@ -28,7 +31,7 @@ def entry(snakemake: Any, seed: int = 0) -> Iterator[None]:
 
         # Tracking is read from the config here, not passed as rule params, so that turning
         # a dashboard on or off never re-runs a job.
-        setup(snakemake.threads, seed, snakemake.config.get("tracking"), log_path)
+        setup(snakemake.threads, seed, snakemake.config.get("tracking"), log_path, show_progress)
         yield
     except HookeError as exc:
         message = f"hooke: error: {exc}\n"

@@ -18,6 +18,7 @@ from hooke.metrics import metrics_table, write_metrics
 from hooke.models import check_pair, load_model, load_tokenizer
 from hooke.pretrain import SaveSlices
 from hooke.trainer import (
+    SFT_SAMPLING,
     LossRecorder,
     collator,
     completion_dataset,
@@ -64,6 +65,7 @@ def _finetune(
         lr_scheduler_type=params.get("lr_scheduler", "constant"),
         warmup_steps=params.get("warmup_steps", 0),
         seed=seed,
+        train_sampling_strategy=SFT_SAMPLING,
     )
     trainer = Trainer(
         model=model,

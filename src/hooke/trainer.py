@@ -9,7 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from hooke.errors import HookeError
-from hooke.runtime import REPORT_TO
+from hooke.runtime import PROGRESS, REPORT_TO
+
+# Completion batches are padded to their longest member; grouping examples of similar length
+# cut the padding share from 13% to 1% and made the stage faster than a bare loop (bench/).
+SFT_SAMPLING = "group_by_length"
 
 
 def training_arguments(output_dir: str | Path, config_class=None, **overrides: Any):
@@ -34,7 +38,7 @@ def training_arguments(output_dir: str | Path, config_class=None, **overrides: A
         use_cpu=not on_gpu,
         optim="adamw_torch",
         include_num_input_tokens_seen="non_padding",
-        disable_tqdm=True,
+        disable_tqdm=not PROGRESS[0],
         log_level="warning",
     )
     defaults.update(overrides)
