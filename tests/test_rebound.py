@@ -79,3 +79,46 @@ def test_table3():
 def test_spearman_exact():
     assert spearman_one_sided([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx((-1.0, 1.0))
     assert spearman_one_sided([1, 2, 3, 4], [1, 2, 3, 4])[1] == pytest.approx(1 / 24)
+
+
+def test_unpaired_feedback_labels():
+    from hooke.rebound import unpaired_feedback
+
+    negative = pd.DataFrame({"prompt": ["p1", "p2"], "response": ["bad", "awful"]})
+    positive = pd.DataFrame({"prompt": ["q1", "q2", "q3"], "response": ["good", "great", "fine"]})
+    frame = unpaired_feedback(negative, positive)
+    assert frame.label.tolist() == [True, False, True, False]
+    assert frame.completion.tolist() == [" bad", " good", " awful", " great"]
+
+
+@pytest.mark.parametrize("algorithm", ["sft", "dpo", "kto", "simpo"])
+def test_every_algorithm_perturbs_with_checkpoints(tmp_path, algorithm):
+    from helpers import save_tiny_lm
+
+    from hooke.metrics import read_metrics
+    from hooke.rebound import perturb
+
+    model = save_tiny_lm(tmp_path / "aligned")
+    words = "a good film with a great plot and a bad story".split()
+    rows = [
+        (" ".join(words[i % 4 : i % 4 + 3]), " ".join(words[(i + 3) % 8 :][:4])) for i in range(16)
+    ]
+    negative = tmp_path / "negative.parquet"
+    positive = tmp_path / "positive.parquet"
+    pd.DataFrame(rows, columns=["prompt", "response"]).to_parquet(negative)
+    pd.DataFrame(rows[::-1], columns=["prompt", "response"]).to_parquet(positive)
+    meta = {
+        "setting": "rebound",
+        "base": "b",
+        "task": "t",
+        "seed": 0,
+        "direction": "positive_first",
+        "config_hash": "x",
+    }
+    params = {"batch_size": 4, "learning_rate": 1e-3, "max_length": 32, "beta": 0.1}
+    out = tmp_path / "run"
+    perturb(model, negative, positive, out, algorithm, [0, 4, 8], params, meta)
+    assert (out / "examples-4" / "model.safetensors").is_file()
+    assert (out / "examples-8" / "model.safetensors").is_file()
+    losses = read_metrics(out / "metrics.parquet").column("value").to_pylist()
+    assert len(losses) >= 2 and all(math.isfinite(v) for v in losses)

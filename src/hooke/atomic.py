@@ -10,11 +10,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _drop_stale(path: Path) -> None:
+    """Remove temporaries a killed writer of `path` left behind (one job writes a path)."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path in the target's directory; rename it onto `path` on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _drop_stale(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
@@ -30,6 +40,7 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary directory beside `path`; it replaces `path` on success."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _drop_stale(path)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp
@@ -39,3 +50,22 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
+
+
+@contextlib.contextmanager
+def resumable_dir(path: str | os.PathLike, fingerprint: str) -> Iterator[Path]:
+    """Like `atomic_dir`, but the work directory (`.<name>.partial` beside `path`) survives a
+    failure or a kill, so that a re-run can resume from what it holds. A work directory left
+    by a different configuration (another `fingerprint`) is discarded, never resumed."""
+    path = Path(path)
+    work = path.parent / f".{path.name}.partial"
+    stamp = work / ".fingerprint"
+    if work.exists() and (not stamp.is_file() or stamp.read_text() != fingerprint):
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(fingerprint)
+    yield work
+    stamp.unlink()
+    if path.exists():
+        shutil.rmtree(path)
+    os.replace(work, path)

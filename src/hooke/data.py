@@ -50,8 +50,17 @@ def load_hub(spec: Mapping[str, Any]) -> pd.DataFrame:
         dataset = datasets.load_dataset(
             spec["path"], revision=spec.get("revision"), split=spec.get("split", "train")
         )
-    except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
-        raise HookeError(f"data set '{spec['path']}' could not be loaded: {exc}") from None
+    except (
+        FileNotFoundError,
+        ValueError,
+        UnicodeDecodeError,
+        datasets.exceptions.DatasetNotFoundError,
+        datasets.exceptions.DatasetGenerationError,
+    ) as exc:
+        root = exc
+        while root.__cause__ or root.__context__:  # the innermost error says what is wrong
+            root = root.__cause__ or root.__context__
+        raise HookeError(f"data set '{spec['path']}' could not be loaded: {root}") from None
     text_column, label_column = spec.get("text_column", "text"), spec.get("label_column", "label")
     for column in (text_column, label_column):
         if column not in dataset.column_names:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +46,3 @@ def check_pair(model, tokenizer, where: str) -> None:
         raise HookeError(
             f"{where}: tokenizer has {len(tokenizer)} tokens but the model embeds only {rows}"
         )
-
-
-def model_options(spec: Mapping[str, Any]) -> dict[str, Any]:
-    """The loading options a base's config entry allows (only trust_remote_code today)."""
-    return {"trust_remote_code": bool(spec.get("trust_remote_code", False))}

@@ -13,11 +13,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hooke.atomic import atomic_dir
+from hooke.atomic import resumable_dir
 from hooke.errors import HookeError
 from hooke.metrics import metrics_table, write_metrics
 from hooke.provenance import config_hash
-from hooke.trainer import LossRecorder, fail_on_nonfinite, loss_rows, training_arguments
+from hooke.trainer import (
+    checkpointing,
+    fail_on_nonfinite,
+    history_records,
+    last_checkpoint,
+    loss_rows,
+    training_arguments,
+)
 
 SPECIAL = {"pad": "<pad>", "bos": "<s>", "eos": "</s>"}
 
@@ -104,9 +111,14 @@ class SaveSlices:
 
 
 def pretrain_run(
-    spec: Mapping[str, Any], text_path: str | Path, out_dir: str | Path, run: str
+    spec: Mapping[str, Any],
+    text_path: str | Path,
+    out_dir: str | Path,
+    run: str,
+    checkpoint_every: int = 100,
 ) -> dict[int, float]:
-    """Train one local pre-training run and save its slices; returns final loss per slice."""
+    """Train one local pre-training run and save its slices; returns final loss per slice.
+    A killed run resumes from its last checkpoint (every `checkpoint_every` steps)."""
     from transformers import Trainer
 
     from hooke.data import read_split
@@ -119,11 +131,10 @@ def pretrain_run(
     steps = {max(1, math.ceil(t / tokens_per_step)): t for t in budgets}
     model = build_model(spec["architecture"], tokenizer, context)
     data = pack(texts, tokenizer, context)
-    recorder = LossRecorder()
-    with atomic_dir(out_dir) as tmp:
-        saver = SaveSlices({s: slice_dir(tmp, t) for s, t in steps.items()}, tokenizer)
+    with resumable_dir(out_dir, config_hash(spec)) as work:
+        saver = SaveSlices({s: slice_dir(work, t) for s, t in steps.items()}, tokenizer)
         args = training_arguments(
-            output_dir=tmp / "trainer",
+            output_dir=work / "trainer",
             max_steps=max(steps),
             per_device_train_batch_size=batch,
             learning_rate=spec["learning_rate"],
@@ -132,22 +143,27 @@ def pretrain_run(
             weight_decay=spec["weight_decay"],
             seed=spec["seed"],
             include_num_input_tokens_seen="all",
+            **checkpointing(checkpoint_every),
         )
         trainer = Trainer(
             model=model,
             args=args,
             train_dataset=data,
-            callbacks=[recorder.callback, fail_on_nonfinite(), saver.callback],
+            callbacks=[fail_on_nonfinite(), saver.callback],
         )
-        trainer.train()
+        resume = last_checkpoint(work / "trainer")
+        if resume:
+            print(f"resuming from {resume}")
+        trainer.train(resume_from_checkpoint=resume)
+        records = history_records(trainer.state.log_history)
         table = metrics_table(
-            loss_rows(recorder.records),
+            loss_rows(records),
             setting="pretrain",
             base=run,
             seed=spec["seed"],
             config_hash=config_hash(spec),
         )
-        write_metrics(table, tmp / "metrics.parquet")
-        shutil.rmtree(tmp / "trainer", ignore_errors=True)
-    by_step = {r["step"]: r["loss"] for r in recorder.records}
+        write_metrics(table, work / "metrics.parquet")
+        shutil.rmtree(work / "trainer", ignore_errors=True)
+    by_step = {r["step"]: r["loss"] for r in records}
     return {t: by_step.get(s, float("nan")) for s, t in steps.items()}

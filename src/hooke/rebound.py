@@ -21,6 +21,8 @@ from hooke.pretrain import SaveSlices
 from hooke.runtime import progress
 from hooke.trainer import LossRecorder, completion_dataset, fail_on_nonfinite, loss_rows
 
+ALGORITHMS = ("sft", "dpo", "kto", "simpo")
+
 # Which pool aligns and which perturbs, per direction.
 POOLS = {"positive_first": ("positive", "negative"), "negative_first": ("negative", "positive")}
 
@@ -102,6 +104,17 @@ def preference_pairs(perturb: pd.DataFrame, opposite: pd.DataFrame) -> pd.DataFr
     )
 
 
+def unpaired_feedback(perturb: pd.DataFrame, opposite: pd.DataFrame) -> pd.DataFrame:
+    """KTO's unpaired examples: each perturbing continuation desirable (label True), as many
+    continuations of the opposite pool undesirable (False), interleaved."""
+    n = min(len(perturb), len(opposite))
+    rows = []
+    for i in range(n):
+        rows.append((perturb["prompt"].iloc[i], " " + perturb["response"].iloc[i], True))
+        rows.append((opposite["prompt"].iloc[i], " " + opposite["response"].iloc[i], False))
+    return pd.DataFrame(rows, columns=["prompt", "completion", "label"])
+
+
 def _trainer(
     algorithm: str,
     model,
@@ -161,7 +174,52 @@ def _trainer(
             processing_class=tokenizer,
             callbacks=callbacks,
         )
-    raise HookeError(f"rebound algorithm '{algorithm}' is unknown (known: sft, dpo)")
+    if algorithm == "kto":
+        from trl import KTOConfig, KTOTrainer
+
+        # Each perturbing example comes with one opposite (undesirable) one: batches twice
+        # as large keep the grid's "perturbing examples seen" per step (on average).
+        kto = {**common, "per_device_train_batch_size": 2 * params["batch_size"]}
+        args = training_arguments(
+            out,
+            config_class=KTOConfig,
+            beta=params["beta"],
+            max_length=params["max_length"],
+            include_num_input_tokens_seen="no",
+            **kto,
+        )
+        data = Dataset.from_pandas(unpaired_feedback(perturb, opposite), preserve_index=False)
+        return KTOTrainer(
+            model=model,
+            args=args,
+            train_dataset=data,
+            processing_class=tokenizer,
+            callbacks=callbacks,
+        )
+    if algorithm == "simpo":
+        # SimPO is CPO's loss with a length-normalised reward and no reference model; TRL
+        # keeps it among its experimental trainers.
+        from trl.experimental.cpo import CPOConfig, CPOTrainer
+
+        args = training_arguments(
+            out,
+            config_class=CPOConfig,
+            loss_type="simpo",
+            cpo_alpha=0.0,
+            beta=params["beta"],
+            max_length=params["max_length"],
+            include_num_input_tokens_seen="no",
+            **common,
+        )
+        data = Dataset.from_pandas(preference_pairs(perturb, opposite), preserve_index=False)
+        return CPOTrainer(
+            model=model,
+            args=args,
+            train_dataset=data,
+            processing_class=tokenizer,
+            callbacks=callbacks,
+        )
+    raise HookeError(f"rebound algorithm '{algorithm}' is unknown (known: {', '.join(ALGORITHMS)})")
 
 
 def perturb(

@@ -39,6 +39,9 @@ def training_arguments(output_dir: str | Path, config_class=None, **overrides: A
         optim="adamw_torch",
         include_num_input_tokens_seen="non_padding",
         disable_tqdm=not PROGRESS[0],
+        # HF's default replaces NaN/inf losses in the logs by a running mean: that would hide
+        # a diverged run from fail_on_nonfinite.
+        logging_nan_inf_filter=False,
         log_level="warning",
     )
     defaults.update(overrides)
@@ -66,6 +69,46 @@ class LossRecorder:
 
         self.records = records
         self.callback = _Callback()
+
+
+def history_records(log_history: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """(step, loss, tokens seen) from a Trainer's log history, which a checkpoint carries
+    across a resume (a callback's records would lose the steps before the kill)."""
+    return [
+        {
+            "step": int(h["step"]),
+            "loss": float(h["loss"]),
+            "tokens_seen": int(h.get("num_input_tokens_seen", 0)),
+        }
+        for h in log_history
+        if "loss" in h
+    ]
+
+
+def checkpointing(every: int) -> dict[str, Any]:
+    """TrainingArguments for a resumable run: a checkpoint every `every` steps, the last kept."""
+    return {"save_strategy": "steps", "save_steps": every, "save_total_limit": 1}
+
+
+def last_checkpoint(output_dir: str | Path) -> str | None:
+    """The newest complete checkpoint a killed run left in `output_dir`, if any. HF writes a
+    checkpoint in place and its trainer_state.json last, so a checkpoint whose state file does
+    not parse was cut off mid-save: it is removed, and the one before it is used."""
+    import json
+    import shutil
+
+    folders = sorted(
+        Path(output_dir).glob("checkpoint-*"),
+        key=lambda p: int(p.name.split("-")[-1]),
+        reverse=True,
+    )
+    for folder in folders:
+        try:
+            json.loads((folder / "trainer_state.json").read_text())
+            return str(folder)
+        except (OSError, ValueError):
+            shutil.rmtree(folder, ignore_errors=True)
+    return None
 
 
 def fail_on_nonfinite():

@@ -1,0 +1,137 @@
+"""Kill -9 the pipeline at random points, re-run it the documented way (`snakemake --unlock`,
+then `--rerun-incomplete`), and check that it completes with metrics byte-identical to an
+uninterrupted run's. Pre-training resumes from its last checkpoint; other jobs restart."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import ROOT, TEST_CONFIG, snakemake
+
+
+def _start(workdir):
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(TEST_CONFIG),
+        "--cores",
+        "2",
+        "--rerun-incomplete",
+        "all",
+    ]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    return subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def _kill_after(process, seconds: float) -> bool:
+    """SIGKILL the run's whole process group after `seconds`; False if it ended first."""
+    try:
+        process.wait(timeout=seconds)
+        return False
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return True
+
+
+def _metrics(root):
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted((root / "results").rglob("*.parquet"))
+        if "/data/" not in p.as_posix()
+    }
+
+
+def test_kill_nine_and_resume(tmp_path, tiny_run):
+    rng = random.Random(20261130)
+    workdir = tmp_path / "killed"
+    workdir.mkdir()
+    kills = 0
+    # Early kills land in pre-training (checkpoints every 4 of its 32 steps); later ones in
+    # SFT, harvest, inverse fine-tuning, scoring and Setting II.
+    for delay in [rng.uniform(4, 9) for _ in range(4)] + [rng.uniform(6, 20) for _ in range(8)]:
+        snakemake(workdir, "--unlock")
+        if _kill_after(_start(workdir), delay):
+            kills += 1
+        time.sleep(0.2)
+    snakemake(workdir, "--unlock")
+    snakemake(workdir, "all", "--rerun-incomplete")
+    assert kills >= 10
+    assert not list(workdir.rglob("*.partial")) and not list(workdir.rglob(".*.tmp"))
+    assert _metrics(workdir) == _metrics(tiny_run)
+
+
+PRETRAIN = """
+import sys
+from hooke.pretrain import pretrain_run
+from hooke.runtime import setup
+import yaml
+setup(1, 0)
+spec = yaml.safe_load(open(sys.argv[1]))["pretrain"]["micro"]
+spec.setdefault("warmup_fraction", 0.05)
+spec.setdefault("weight_decay", 0.01)
+every = spec.pop("checkpoint_every")
+pretrain_run(spec, sys.argv[2], sys.argv[3], "micro", checkpoint_every=every)
+"""
+
+
+def test_pretraining_resumes_from_its_checkpoint(tmp_path, tiny_run):
+    text = tiny_run / "results" / "data" / "imdb" / "pretrain.parquet"
+    cmd = [sys.executable, "-c", PRETRAIN, str(TEST_CONFIG), str(text)]
+    reference, resumed = tmp_path / "reference", tmp_path / "resumed"
+    subprocess.run([*cmd, str(reference)], check=True, capture_output=True)
+    process = subprocess.Popen(
+        [*cmd, str(resumed)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    trainer = tmp_path / ".resumed.partial" / "trainer"
+    deadline = time.time() + 120
+    while not list(trainer.glob("checkpoint-*/trainer_state.json")) and time.time() < deadline:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert list(trainer.glob("checkpoint-*/trainer_state.json")) and not resumed.exists()
+    out = subprocess.run([*cmd, str(resumed)], check=True, capture_output=True, text=True)
+    assert "resuming from" in out.stdout
+    for name in (
+        "metrics.parquet",
+        "tokens-4096/model.safetensors",
+        "tokens-8192/model.safetensors",
+    ):
+        assert (resumed / name).read_bytes() == (reference / name).read_bytes(), name
+
+
+def test_a_checkpoint_cut_off_mid_save_is_skipped(tmp_path):
+    from hooke.trainer import last_checkpoint
+
+    complete, partial = tmp_path / "checkpoint-4", tmp_path / "checkpoint-8"
+    complete.mkdir()
+    (complete / "trainer_state.json").write_text('{"global_step": 4}')
+    partial.mkdir()
+    (partial / "config.json").write_text("{}")
+    (tmp_path / "checkpoint-12").mkdir()
+    (tmp_path / "checkpoint-12" / "trainer_state.json").write_text('{"global_st')
+    assert last_checkpoint(tmp_path) == str(complete)
+    assert not partial.exists() and not (tmp_path / "checkpoint-12").exists()
+    assert last_checkpoint(tmp_path / "nowhere") is None

@@ -1,0 +1,159 @@
+"""Bad input fails with one line naming the file, key or column, and leaves nothing half-written;
+no config value reaches a shell; a run is reproducible byte for byte."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+
+import pandas as pd
+import pytest
+import torch
+
+from hooke.atomic import atomic_dir, atomic_file
+from hooke.data import load_reviews, read_split
+from hooke.errors import HookeError
+from hooke.hub import fetch_base
+
+
+def test_empty_split_is_named(tmp_path):
+    path = tmp_path / "positive.parquet"
+    pd.DataFrame(
+        {"prompt": pd.Series([], dtype=str), "response": pd.Series([], dtype=str)}
+    ).to_parquet(path)
+    with pytest.raises(HookeError, match=r"positive.parquet: holds no rows"):
+        read_split(path, ["prompt", "response"])
+
+
+def test_missing_column_is_named(tmp_path):
+    path = tmp_path / "prompts.parquet"
+    pd.DataFrame({"text": ["a"]}).to_parquet(path)
+    with pytest.raises(HookeError, match=r"prompts.parquet: column 'prompt' is missing"):
+        read_split(path, ["prompt"])
+
+
+def test_not_parquet_is_named(tmp_path):
+    path = tmp_path / "harvest.parquet"
+    path.write_text("not parquet")
+    with pytest.raises(HookeError, match=r"harvest.parquet: not a readable Parquet file"):
+        read_split(path, ["prompt"])
+
+
+def test_non_utf8_text_is_named(tmp_path):
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    (folder / "train.csv").write_bytes(b"text,label\n\xff\xfe broken,1\n")
+    with pytest.raises(HookeError, match="(?i)could not be loaded: .*utf-?8"):
+        load_reviews({"source": "hub", "hub": {"path": str(folder)}})
+
+
+def test_missing_dataset_is_named(tmp_path):
+    with pytest.raises(HookeError, match="could not be loaded"):
+        load_reviews({"source": "hub", "hub": {"path": str(tmp_path / "nowhere")}})
+
+
+def test_nan_loss_stops_with_the_step():
+    from hooke.trainer import fail_on_nonfinite
+
+    class State:
+        global_step = 7
+
+    with pytest.raises(HookeError, match="training loss became nan at step 7"):
+        fail_on_nonfinite().on_log(None, State(), None, logs={"loss": float("nan")})
+
+
+def test_exploding_loss_in_a_real_run_fails_fast(tmp_path):
+    from helpers import save_tiny_lm
+
+    from hooke.models import load_model, load_tokenizer
+    from hooke.train import _finetune
+    from hooke.trainer import completion_dataset
+
+    folder = save_tiny_lm(tmp_path / "lm")
+    model, tokenizer = load_model(folder), load_tokenizer(folder)
+    with torch.no_grad():
+        model.get_input_embeddings().weight.fill_(float("inf"))
+    data = completion_dataset(["a good film"] * 4, ["with a plot"] * 4, tokenizer, 32)
+    with pytest.raises(HookeError, match="at step 1"):
+        _finetune(
+            model,
+            tokenizer,
+            data,
+            {"batch_size": 2, "learning_rate": 1e-3},
+            tmp_path / "out",
+            [],
+            seed=0,
+        )
+
+
+def test_full_disk_leaves_no_partial_file(tmp_path):
+    target = tmp_path / "metrics.parquet"
+    with pytest.raises(OSError), atomic_file(target) as tmp:
+        tmp.write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_failed_directory_output_leaves_nothing(tmp_path):
+    target = tmp_path / "slices"
+    with pytest.raises(RuntimeError), atomic_dir(target) as tmp:
+        (tmp / "slice-1").mkdir()
+        raise RuntimeError("killed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_shell_metacharacters_in_a_model_id_stay_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    canary = tmp_path / "pwned"
+    repo = f"org/model; touch {canary}; $(touch {canary})"
+    with pytest.raises(HookeError, match="could not be downloaded"):
+        fetch_base({"repo": repo}, tmp_path / "base")
+    assert not canary.exists() and not (tmp_path / "base").exists()
+
+
+def test_shell_metacharacters_in_config_plan_without_running(tmp_path):
+    import yaml
+    from conftest import load_test_config, snakemake
+
+    canary = tmp_path / "pwned"
+    config = load_test_config()
+    config["bases"]["evil"] = {"source": "hub", "repo": f"x`touch {canary}`; touch {canary}"}
+    config["resistance"]["bases"] = ["evil"]
+    path = tmp_path / "evil.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, "-n", configfile=path)
+    assert "download_base" in result.stdout and not canary.exists()
+
+
+def test_trust_remote_code_is_off_unless_asked(tmp_path):
+    from helpers import save_tiny_lm
+
+    source = save_tiny_lm(tmp_path / "src")
+    (source / "modeling_custom.py").write_text("raise SystemExit('remote code ran')")
+    copied = fetch_base({"repo": str(source)}, tmp_path / "safe")
+    assert not (copied / "modeling_custom.py").exists()
+    trusted = fetch_base({"repo": str(source), "trust_remote_code": True}, tmp_path / "trusted")
+    assert (trusted / "modeling_custom.py").exists()
+
+
+def _checksums(root):
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*.parquet"))
+    }
+
+
+def test_same_config_twice_gives_identical_metrics(copied_run):
+    from conftest import snakemake
+
+    results = copied_run / "results"
+    before = {
+        k: v
+        for k, v in _checksums(results).items()
+        if k.startswith(("inverse/", "scores/", "harvest/"))
+    }
+    snakemake(
+        copied_run, "all", "--forcerun", "harvest_responses", "score_base", "finetune_aligned"
+    )
+    after = {k: v for k, v in _checksums(results).items() if k in before}
+    assert len(before) > 20 and after == before
