@@ -100,6 +100,20 @@ rule aggregate_rebound:
             subcategory="tables",
         ),
         rebound_rank_tests_md="results/tables/rebound_rank_tests.md",
+        rebound_compression=report(
+            "results/tables/rebound_compression.csv",
+            caption="../report/rebound_compression.rst",
+            category="Setting II",
+            subcategory="tables",
+        ),
+        rebound_compression_md="results/tables/rebound_compression.md",
+        hooke_check=report(
+            "results/tables/hooke_check.csv",
+            caption="../report/hooke_check.rst",
+            category="Setting II",
+            subcategory="tables",
+        ),
+        hooke_check_md="results/tables/hooke_check.md",
     log:
         "logs/aggregate_rebound/aggregate_rebound.log",
     benchmark:

@@ -193,3 +193,8 @@ def rebound_targets():
     if not config.get("rebound"):
         return []
     return [*rules.aggregate_rebound.output, *rules.draw_rebound.output]
+
+
+def base_tokens(wildcards):
+    """Pre-training tokens of the base (a local slice's budget, or a hub base's `tokens` tag)."""
+    return base_spec(wildcards).get("tokens")

@@ -44,7 +44,8 @@ rule score_responses:
         "../scripts/score.py"
 
 
-# Setting II: task score and KL to the base at every grid point of one perturbation run.
+# Setting II: task score, KL to the base and compression rates (bits per byte on D_p, D_a,
+# D_t) at every grid point of one perturbation run.
 rule score_rebound:
     input:
         base=base_model,
@@ -52,6 +53,9 @@ rule score_rebound:
         perturbed=rules.finetune_perturbed.output.run,
         prompts=rules.prepare_data.output.prompts,
         scorer=rules.train_scorer.output.scorer,
+        pretrain=rules.prepare_data.output.pretrain,
+        aligning=aligning_pool,
+        perturbing=perturbing_pool,
     output:
         metrics="results/scores/rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.parquet",
     log:
@@ -69,6 +73,7 @@ rule score_rebound:
         trust_remote_code=trust_remote_code,
         grid=config.get("rebound", {}).get("grid", []),
         eval=rebound_eval,
+        pretrain_tokens=base_tokens,
     script:
         "../scripts/score_rebound.py"
 

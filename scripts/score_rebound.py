@@ -28,5 +28,11 @@ with entry(snakemake, seed=int(w.seed)):
         params.eval,
         meta,
         w.direction,
+        data={
+            "pretrain": inputs.pretrain,
+            "aligned": inputs.aligning,
+            "perturbing": inputs.perturbing,
+        },
+        pretrain_tokens=params.pretrain_tokens,
         trust_remote_code=params.trust_remote_code,
     )

@@ -54,3 +54,27 @@ def test_sign_test():
     assert sign_test(3, 3) == pytest.approx(0.125)
     assert sign_test(27, 27) == pytest.approx(0.5**27)
     assert sign_test(0, 3) == pytest.approx(1.0)
+
+
+def test_bits_per_byte_of_a_uniform_model():
+    from types import SimpleNamespace
+
+    from helpers import tiny_tokenizer
+
+    from hooke.measures import bits_per_byte
+
+    tokenizer = tiny_tokenizer()
+    vocab = len(tokenizer)
+
+    class Uniform(torch.nn.Module):
+        def forward(self, input_ids, attention_mask=None):
+            return SimpleNamespace(logits=torch.zeros(*input_ids.shape, vocab))
+
+    texts = ["a good film with a great plot", "dull acting"]
+    per_byte, per_token = bits_per_byte(Uniform(), tokenizer, texts, max_length=64)
+    ids = [tokenizer(t)["input_ids"][1:] for t in texts]  # all but <s>
+    n_tokens = sum(len(i) for i in ids)
+    n_bytes = sum(len(tokenizer.decode(i).encode()) for i in ids)
+    assert per_token == pytest.approx(math.log2(vocab))
+    assert per_byte == pytest.approx(n_tokens * math.log2(vocab) / n_bytes)
+    assert n_bytes == len(" ".join(texts).encode()) - 1  # the texts, byte for byte

@@ -163,6 +163,13 @@ def test_rebound_outputs(tiny_run):
     assert len(table3) == 4 and (table3.epsilon == 0.01).all()
     assert len(pd.read_csv(tables / "rebound_slopes.csv")) == 4
     assert len(pd.read_csv(tables / "rebound_reference.csv")) == 1
+    compression = pd.read_csv(tables / "rebound_compression.csv")
+    assert len(compression) == 4 * 3
+    for column in ("bpb_pretrain", "bpb_aligned", "bpb_perturbing"):
+        assert compression[column].between(0.1, 20).all(), column
+    hooke = pd.read_csv(tables / "hooke_check.csv")
+    assert len(hooke) == 4 and (hooke.pretrain_tokens == 8192).all()
+    assert (hooke.k == hooke.pretrain_tokens / hooke.aligned_tokens).all()
     for figure in ("rebound_score", "rebound_kl"):
         assert (tiny_run / "results" / "figures" / f"{figure}.png").stat().st_size > 5000
     run = tiny_run / "results/rebound/micro-8k/imdb/positive_first/seed-0/perturbed-32-dpo"

@@ -87,3 +87,36 @@ def example_kl(model_p, model_q, tokenizer, dataset, batch_size: int = 32) -> Ex
             totals.append(total.numpy())
             counts.append(count.numpy())
     return ExampleScores(np.concatenate(totals), np.concatenate(counts))
+
+
+def bits_per_byte(
+    model, tokenizer, texts: list[str], max_length: int, batch_size: int = 16
+) -> tuple[float, float]:
+    """The compression rate of `model` on `texts`: total code length in bits of every token
+    after the first (each predicted from its prefix) over the UTF-8 bytes those tokens spell,
+    and over their number (bits per token). Texts are cut to `max_length` tokens; bytes are
+    counted on the decoded cut, so byte-level tokenizers of any vocabulary compare."""
+    import math
+
+    import torch
+
+    model.eval()
+    bits = tokens = n_bytes = 0.0
+    for start in range(0, len(texts), batch_size):
+        enc = tokenizer(
+            texts[start : start + batch_size],
+            truncation=True,
+            max_length=max_length,
+            padding=True,
+            return_tensors="pt",
+        )
+        labels = enc["input_ids"].masked_fill(enc["attention_mask"] == 0, -100)
+        with torch.no_grad():
+            logits = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits
+        total, count = nll_from_logits(logits, labels)
+        bits += float(total.sum()) / math.log(2)
+        tokens += float(count.sum())
+        for ids, mask in zip(enc["input_ids"], enc["attention_mask"], strict=True):
+            kept = ids[mask.bool()][1:]  # the predicted tokens: all but the first
+            n_bytes += len(tokenizer.decode(kept, skip_special_tokens=True).encode("utf-8"))
+    return bits / max(n_bytes, 1.0), bits / max(tokens, 1.0)

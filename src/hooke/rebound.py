@@ -293,6 +293,20 @@ def evaluate(
     }
 
 
+def compression_texts(paths: Mapping[str, str | Path], n: int) -> dict[str, list[str]]:
+    """Fixed samples of the pre-training text (D_p), the aligning data (D_a) and the
+    perturbing data (D_t), whose compression rates the checkpoints are measured on."""
+    pretrain = read_split(paths["pretrain"], ["text"])["text"].head(n).tolist()
+    pairs = {
+        name: read_split(paths[name], ["prompt", "response"]).head(n)
+        for name in ("aligned", "perturbing")
+    }
+    return {
+        "pretrain": pretrain,
+        **{name: (f.prompt + " " + f.response).tolist() for name, f in pairs.items()},
+    }
+
+
 def score_grid(
     base_dir,
     aligned_dir,
@@ -304,27 +318,44 @@ def score_grid(
     params: Mapping[str, Any],
     meta: Mapping[str, Any],
     direction: str,
+    data: Mapping[str, str | Path],
+    pretrain_tokens: int | None,
     trust_remote_code=False,
 ) -> pd.DataFrame:
-    """Evaluate the aligned model (grid point 0) and every perturbation checkpoint."""
+    """Evaluate the aligned model (grid point 0) and every perturbation checkpoint: task score,
+    KL to the base, and bits per byte on D_p, D_a and D_t (the paper's compression rates)."""
+    from hooke.measures import bits_per_byte
     from hooke.scorers import load_scorer
 
     scorer = load_scorer(scorer_dir)
     base = load_model(base_dir, trust_remote_code)
     tokenizer = load_tokenizer(aligned_dir, trust_remote_code)
     prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
-    rows = []
+    samples = compression_texts(data, params["compression_texts"])
+    aligned = read_split(data["aligned"], ["prompt", "response"]).head(meta["n"])
+    sizes = {
+        "aligned_tokens": float(
+            sum(
+                len(ids)
+                for ids in tokenizer((aligned.prompt + " " + aligned.response).tolist())[
+                    "input_ids"
+                ]
+            )
+        )
+    }
+    if pretrain_tokens:
+        sizes["pretrain_tokens"] = float(pretrain_tokens)
+    rows = [
+        {"step": 0, **_volumes(direction, meta["n"], 0), "metric": k, "value": v}
+        for k, v in sizes.items()
+    ]
     for examples in progress(sorted(set(grid) | {0}), desc="checkpoints", unit="ckpt"):
         path = aligned_dir if examples == 0 else checkpoint_dir(run_dir, examples)
-        figures = evaluate(
-            load_model(path, trust_remote_code),
-            base,
-            tokenizer,
-            prompts,
-            scorer,
-            params,
-            meta["seed"],
-        )
+        model = load_model(path, trust_remote_code)
+        figures = evaluate(model, base, tokenizer, prompts, scorer, params, meta["seed"])
+        for name, texts in samples.items():
+            per_byte, per_token = bits_per_byte(model, tokenizer, texts, params["max_length"])
+            figures[f"bpb_{name}"], figures[f"bpt_{name}"] = per_byte, per_token
         volumes = _volumes(direction, meta["n"], examples)
         rows += [
             {"step": examples, **volumes, "metric": name, "value": value}

@@ -89,6 +89,8 @@ def rank_tests(slope_table: pd.DataFrame) -> pd.DataFrame:
 def rebound_tables(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     """Every Setting II table from the `metrics` view of `con`."""
     curves = run_sql(con, "rebound_curves")
+    compression = run_sql(con, "rebound_compression")
+    con.register("compression", compression)
     slope_table = slopes(curves, params["early_examples"])
     return {
         "rebound_curves": curves,
@@ -96,4 +98,6 @@ def rebound_tables(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
         "rebound_table3": table3(curves, params["epsilon"]),
         "rebound_slopes": slope_table,
         "rebound_rank_tests": rank_tests(slope_table),
+        "rebound_compression": compression,
+        "hooke_check": run_sql(con, "hooke_check"),
     }
