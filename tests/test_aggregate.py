@@ -226,3 +226,47 @@ def test_rebound_curves_and_reference(tmp_path):
     assert (reverse.aligned, reverse.perturbed, reverse.metric) == (50, 8, "kl_to_base")
     reference = run_table(files, "rebound_reference").iloc[0]
     assert (reference.mean_p_positive, reference.positive_share) == (0.5, 0.4)
+
+
+def test_compression_and_hooke_check(tmp_path):
+    from hooke.aggregate import connect
+    from hooke.rebound_summary import rebound_tables
+
+    # D_a worsens by 0.3 bits/byte over the run, D_p improves by 0.01: ratio -30;
+    # k = 1,000,000 pre-training tokens / 2,000 aligning tokens = 500.
+    grid = [(0, 2.00, 2.50, 3.0), (8, 2.10, 2.495, 2.9), (16, 2.30, 2.49, 2.8)]
+    rows = [
+        {"step": 0, "n_pos": 100, "n_neg": 0, "metric": "aligned_tokens", "value": 2000.0},
+        {"step": 0, "n_pos": 100, "n_neg": 0, "metric": "pretrain_tokens", "value": 1e6},
+    ]
+    for x, aligned, pretrain, perturbing in grid:
+        for name, value in (
+            ("bpb_aligned", aligned),
+            ("bpb_pretrain", pretrain),
+            ("bpb_perturbing", perturbing),
+            ("mean_p_positive", 0.5),
+            ("kl_to_base", 0.1),
+        ):
+            rows.append({"step": x, "n_pos": 100, "n_neg": x, "metric": name, "value": value})
+    files = [
+        _rows(
+            tmp_path,
+            "run",
+            rows,
+            setting="rebound",
+            base="b",
+            task="t",
+            seed=0,
+            algorithm="sft",
+            direction="positive_first",
+        )
+    ]
+    tables = rebound_tables(connect(files), {"epsilon": 0.01, "early_examples": 8})
+    compression = tables["rebound_compression"]
+    assert compression.bpb_aligned.tolist() == pytest.approx([2.0, 2.1, 2.3])
+    assert compression.bpb_pretrain.tolist() == pytest.approx([2.5, 2.495, 2.49])
+    check = tables["hooke_check"].iloc[0]
+    assert check.delta_aligned == pytest.approx(0.3)
+    assert check.delta_pretrain == pytest.approx(-0.01)
+    assert check.ratio == pytest.approx(-30.0)
+    assert check.k == pytest.approx(500.0) and check.perturbed == 16
