@@ -16,7 +16,7 @@ from hooke.atomic import atomic_dir
 from hooke.data import read_split
 from hooke.errors import HookeError
 from hooke.metrics import metrics_table, write_metrics
-from hooke.models import check_pair, load_model, load_tokenizer
+from hooke.models import load_model, load_tokenizer
 from hooke.pretrain import SaveSlices
 from hooke.runtime import progress
 from hooke.trainer import LossRecorder, completion_dataset, fail_on_nonfinite, loss_rows
@@ -57,18 +57,10 @@ def align(
     trust_remote_code=False,
 ) -> None:
     """SFT of the base on the first `n` examples of the aligning pool."""
-    from hooke.train import _finetune
+    from hooke.train import _finetune, load_trainable, pairs_dataset
 
-    model = load_model(base_dir, trust_remote_code)
-    tokenizer = load_tokenizer(base_dir, trust_remote_code)
-    check_pair(model, tokenizer, str(base_dir))
-    pool = read_split(pool_path, ["prompt", "response"])
-    if len(pool) < n:
-        raise HookeError(f"{pool_path}: {len(pool)} examples, rebound.volumes asks for {n}")
-    pool = pool.head(n)
-    data = completion_dataset(
-        pool["prompt"].tolist(), pool["response"].tolist(), tokenizer, params["max_length"]
-    )
+    model, tokenizer = load_trainable(base_dir, trust_remote_code)
+    data = pairs_dataset(pool_path, tokenizer, n, params["max_length"], "rebound.volumes")
     with atomic_dir(out_dir) as tmp:
         recorder = _finetune(
             model,
@@ -235,8 +227,9 @@ def perturb(
 ) -> None:
     """Fine-tune the aligned model on the perturbing pool, one pass over max(grid) examples,
     saving a checkpoint at every grid point."""
-    model = load_model(aligned_dir, trust_remote_code)
-    tokenizer = load_tokenizer(aligned_dir, trust_remote_code)
+    from hooke.train import load_trainable
+
+    model, tokenizer = load_trainable(aligned_dir, trust_remote_code)
     steps = grid_steps(grid, params["batch_size"])
     total = max(grid)
     pool = read_split(perturb_path, ["prompt", "response"])

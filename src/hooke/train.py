@@ -78,12 +78,24 @@ def _finetune(
     return recorder
 
 
-def _pairs_dataset(path: str | Path, tokenizer, params: Mapping[str, Any]):
-    frame = read_split(path, ["prompt", "response"]).head(params["examples"])
-    data = completion_dataset(
-        frame["prompt"].tolist(), frame["response"].tolist(), tokenizer, params["max_length"]
+def load_trainable(path: str | Path, trust_remote_code: bool = False):
+    """A model and its tokenizer from `path`, checked to fit each other."""
+    model = load_model(path, trust_remote_code)
+    tokenizer = load_tokenizer(path, trust_remote_code)
+    check_pair(model, tokenizer, str(path))
+    return model, tokenizer
+
+
+def pairs_dataset(path: str | Path, tokenizer, n: int, max_length: int, key: str):
+    """The first `n` (prompt, response) pairs of a split as completion-only SFT data; fails
+    naming the config `key` when the split holds fewer."""
+    frame = read_split(path, ["prompt", "response"])
+    if len(frame) < n:
+        raise HookeError(f"{path}: {len(frame)} examples, but {key} asks for {n}")
+    frame = frame.head(n)
+    return completion_dataset(
+        frame["prompt"].tolist(), frame["response"].tolist(), tokenizer, max_length
     )
-    return data, len(frame)
 
 
 def sft_slices(
@@ -95,10 +107,11 @@ def sft_slices(
     trust_remote_code=False,
 ) -> None:
     """One epoch of SFT on the positive pool, saving slices θ1..θn at equal fractions."""
-    model = load_model(base_dir, trust_remote_code)
-    tokenizer = load_tokenizer(base_dir, trust_remote_code)
-    check_pair(model, tokenizer, str(base_dir))
-    data, n = _pairs_dataset(positive_path, tokenizer, params)
+    model, tokenizer = load_trainable(base_dir, trust_remote_code)
+    n = params["examples"]
+    data = pairs_dataset(
+        positive_path, tokenizer, n, params["max_length"], "resistance.sft.examples"
+    )
     steps = slice_steps(
         train_steps(n, params["batch_size"], 1), params["slices"], params.get("fractions")
     )
@@ -163,9 +176,8 @@ def inverse_ft(
     example's NLL before and after with the generator's own NLL (examples)."""
     import tempfile
 
-    trainee = load_model(trainee_dir, trust_remote_code)
+    trainee, tokenizer = load_trainable(trainee_dir, trust_remote_code)
     generator = load_model(generator_dir, trust_remote_code)
-    tokenizer = load_tokenizer(trainee_dir, trust_remote_code)
     frame = read_split(responses_path, ["prompt", "response"])
     n_eval = params["eval_prompts"]
     if len(frame) <= n_eval:
