@@ -79,7 +79,9 @@ def resistance_gaps(cells: pd.DataFrame) -> alt.Chart:
     base = alt.Chart(data).encode(
         x=alt.X("pair:N", title="slice pair (earlier / later)"),
         xOffset="measure:N",
-        color=alt.Color("measure:N", title="measure (forward − inverse)"),
+        color=alt.Color(
+            "measure:N", title="measure (forward − inverse)", legend=alt.Legend(labelLimit=0)
+        ),  # 0: never truncate a label
     )
     points = base.mark_point(filled=True, size=60).encode(
         y=alt.Y("gap:Q", title="forward − inverse (> 0: inverse fits better)"),
