@@ -135,10 +135,8 @@ def task_scorer(wildcards):
 
 
 def run_spec(wildcards):
-    """The config of the wildcard's local pre-training run, less what cannot change its
-    result (how often it checkpoints), so that changing that re-runs nothing."""
-    spec = config["pretrain"][wildcards.run]
-    return canonical({k: v for k, v in spec.items() if k != "checkpoint_every"})
+    """The config of the wildcard's local pre-training run."""
+    return canonical(config["pretrain"][wildcards.run])
 
 
 REBOUND_POOLS = {"positive_first": ("positive", "negative"), "negative_first": ("negative", "positive")}

@@ -4,14 +4,11 @@ from hooke.pretrain import pretrain_run
 from hooke.script import entry
 
 run = snakemake.wildcards.run
-# Read from the config, not a rule param: checkpointing cannot change the result.
-every = snakemake.config["pretrain"][run].get("checkpoint_every", 100)
 with entry(snakemake, seed=snakemake.params.spec["seed"]):
     losses = pretrain_run(
         snakemake.params.spec,
         snakemake.input.text,
         snakemake.output.run,
         run=run,
-        checkpoint_every=every,
     )
     print("final loss per slice (tokens: loss):", losses)

@@ -85,12 +85,12 @@ import sys
 from hooke.pretrain import pretrain_run
 from hooke.runtime import setup
 import yaml
-setup(1, 0)
-spec = yaml.safe_load(open(sys.argv[1]))["pretrain"]["micro"]
+config = yaml.safe_load(open(sys.argv[1]))
+setup(1, 0, checkpoint_every=config["checkpoint_every"])
+spec = config["pretrain"]["micro"]
 spec.setdefault("warmup_fraction", 0.05)
 spec.setdefault("weight_decay", 0.01)
-every = spec.pop("checkpoint_every")
-pretrain_run(spec, sys.argv[2], sys.argv[3], "micro", checkpoint_every=every)
+pretrain_run(spec, sys.argv[2], sys.argv[3], "micro")
 """
 
 
@@ -135,3 +135,56 @@ def test_a_checkpoint_cut_off_mid_save_is_skipped(tmp_path):
     assert last_checkpoint(tmp_path) == str(complete)
     assert not partial.exists() and not (tmp_path / "checkpoint-12").exists()
     assert last_checkpoint(tmp_path / "nowhere") is None
+
+
+PERTURB = """
+import sys
+from pathlib import Path
+import pandas as pd
+sys.path.insert(0, sys.argv[4])
+from helpers import save_tiny_lm
+from hooke.rebound import perturb
+from hooke.runtime import setup
+setup(1, 0, checkpoint_every=2)
+root, algorithm, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+if not (root / "aligned").exists():
+    save_tiny_lm(root / "aligned")
+    words = "a good film with a great plot and a bad story".split()
+    rows = [(" ".join(words[i % 4 : i % 4 + 3]), " ".join(words[(i + 3) % 8 :][:4]))
+            for i in range(64)]
+    pd.DataFrame(rows, columns=["prompt", "response"]).to_parquet(root / "neg.parquet")
+    pd.DataFrame(rows[::-1], columns=["prompt", "response"]).to_parquet(root / "pos.parquet")
+meta = {"setting": "rebound", "base": "b", "task": "t", "seed": 0,
+        "direction": "positive_first", "config_hash": "x"}
+params = {"batch_size": 4, "learning_rate": 1e-3, "max_length": 32, "beta": 0.1}
+perturb(root / "aligned", root / "neg.parquet", root / "pos.parquet", out, algorithm,
+        [0, 16, 32, 64], params, meta)
+"""
+
+
+def test_a_dpo_perturbation_resumes_from_its_checkpoint(tmp_path):
+    tests = str(ROOT / "tests")
+    cmd = [sys.executable, "-c", PERTURB, str(tmp_path), "dpo"]
+    reference, resumed = tmp_path / "reference", tmp_path / "resumed"
+    subprocess.run([*cmd, str(reference), tests], check=True, capture_output=True)
+    process = subprocess.Popen(
+        [*cmd, str(resumed), tests],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    trainer = tmp_path / ".resumed.partial" / "trainer"
+    deadline = time.time() + 120
+    while not list(trainer.glob("checkpoint-*/trainer_state.json")) and time.time() < deadline:
+        time.sleep(0.02)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not resumed.exists()
+    out = subprocess.run([*cmd, str(resumed), tests], check=True, capture_output=True, text=True)
+    assert "resuming from" in out.stdout
+    for name in (
+        "metrics.parquet",
+        "examples-16/model.safetensors",
+        "examples-64/model.safetensors",
+    ):
+        assert (resumed / name).read_bytes() == (reference / name).read_bytes(), name

@@ -20,9 +20,8 @@ from hooke.provenance import config_hash
 from hooke.trainer import (
     checkpointing,
     fail_on_nonfinite,
-    history_records,
-    last_checkpoint,
     loss_rows,
+    train_resumably,
     training_arguments,
 )
 
@@ -115,10 +114,9 @@ def pretrain_run(
     text_path: str | Path,
     out_dir: str | Path,
     run: str,
-    checkpoint_every: int = 100,
 ) -> dict[int, float]:
     """Train one local pre-training run and save its slices; returns final loss per slice.
-    A killed run resumes from its last checkpoint (every `checkpoint_every` steps)."""
+    A killed run resumes from its last checkpoint (every `checkpoint_every` steps of the config)."""
     from transformers import Trainer
 
     from hooke.data import read_split
@@ -143,7 +141,7 @@ def pretrain_run(
             weight_decay=spec["weight_decay"],
             seed=spec["seed"],
             include_num_input_tokens_seen="all",
-            **checkpointing(checkpoint_every),
+            **checkpointing(),
         )
         trainer = Trainer(
             model=model,
@@ -151,11 +149,7 @@ def pretrain_run(
             train_dataset=data,
             callbacks=[fail_on_nonfinite(), saver.callback],
         )
-        resume = last_checkpoint(work / "trainer")
-        if resume:
-            print(f"resuming from {resume}")
-        trainer.train(resume_from_checkpoint=resume)
-        records = history_records(trainer.state.log_history)
+        records = train_resumably(trainer, work / "trainer")
         table = metrics_table(
             loss_rows(records),
             setting="pretrain",

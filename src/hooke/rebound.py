@@ -12,14 +12,21 @@ from typing import Any
 
 import pandas as pd
 
-from hooke.atomic import atomic_dir
+from hooke.atomic import resumable_dir
 from hooke.data import read_split
 from hooke.errors import HookeError
 from hooke.metrics import metrics_table, write_metrics
 from hooke.models import load_model, load_tokenizer
 from hooke.pretrain import SaveSlices
+from hooke.provenance import config_hash
 from hooke.runtime import progress
-from hooke.trainer import LossRecorder, completion_dataset, fail_on_nonfinite, loss_rows
+from hooke.trainer import (
+    checkpointing,
+    completion_dataset,
+    fail_on_nonfinite,
+    loss_rows,
+    train_resumably,
+)
 
 ALGORITHMS = ("sft", "dpo", "kto", "simpo")
 
@@ -61,24 +68,24 @@ def align(
 
     model, tokenizer = load_trainable(base_dir, trust_remote_code)
     data = pairs_dataset(pool_path, tokenizer, n, params["max_length"], "rebound.volumes")
-    with atomic_dir(out_dir) as tmp:
-        recorder = _finetune(
+    with resumable_dir(out_dir, config_hash({**params, **meta, "n": n})) as work:
+        records = _finetune(
             model,
             tokenizer,
             data,
             params,
-            tmp / "trainer",
+            work / "trainer",
             [],
             meta["seed"],
             epochs=params["epochs"],
+            resumable=True,
         )
-        model.save_pretrained(tmp / "model", safe_serialization=True)
-        tokenizer.save_pretrained(tmp / "model")
+        model.save_pretrained(work / "model", safe_serialization=True)
+        tokenizer.save_pretrained(work / "model")
         write_metrics(
-            metrics_table(loss_rows(recorder.records), algorithm="sft", **meta),
-            tmp / "metrics.parquet",
+            metrics_table(loss_rows(records), algorithm="sft", **meta), work / "metrics.parquet"
         )
-        _drop(tmp / "trainer")
+        _drop(work / "trainer")
 
 
 def preference_pairs(perturb: pd.DataFrame, opposite: pd.DataFrame) -> pd.DataFrame:
@@ -124,6 +131,7 @@ def _trainer(
     from hooke.trainer import SFT_SAMPLING, collator, training_arguments
 
     common = dict(
+        **checkpointing(),
         per_device_train_batch_size=params["batch_size"],
         learning_rate=params["learning_rate"],
         lr_scheduler_type="constant",
@@ -236,9 +244,9 @@ def perturb(
     if len(pool) < total:
         raise HookeError(f"{perturb_path}: {len(pool)} examples, rebound.grid needs {total}")
     opposite = read_split(opposite_path, ["prompt", "response"])
-    recorder = LossRecorder()
-    with atomic_dir(out_dir) as tmp:
-        saver = SaveSlices({s: checkpoint_dir(tmp, m) for s, m in steps.items()}, tokenizer)
+    fingerprint = config_hash({**params, **meta, "grid": sorted(grid), "algorithm": algorithm})
+    with resumable_dir(out_dir, fingerprint) as work:
+        saver = SaveSlices({s: checkpoint_dir(work, m) for s, m in steps.items()}, tokenizer)
         trainer = _trainer(
             algorithm,
             model,
@@ -246,14 +254,15 @@ def perturb(
             pool.head(total),
             opposite,
             params,
-            tmp / "trainer",
+            work / "trainer",
             meta["seed"],
-            [recorder.callback, fail_on_nonfinite(), saver.callback],
+            [fail_on_nonfinite(), saver.callback],
         )
-        trainer.train()
-        rows = loss_rows(recorder.records)
-        write_metrics(metrics_table(rows, algorithm=algorithm, **meta), tmp / "metrics.parquet")
-        _drop(tmp / "trainer")
+        records = train_resumably(trainer, work / "trainer")
+        write_metrics(
+            metrics_table(loss_rows(records), algorithm=algorithm, **meta), work / "metrics.parquet"
+        )
+        _drop(work / "trainer")
 
 
 def _drop(path: Path) -> None:

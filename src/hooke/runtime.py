@@ -12,6 +12,8 @@ from typing import Any
 REPORT_TO: list[str] = []
 # Whether to draw progress bars (into the job's log): set by `setup`.
 PROGRESS = [False]
+# Steps between the checkpoints of resumable training stages: set by `setup`.
+CHECKPOINT_EVERY = [100]
 
 
 def progress_wanted(stderr_fd: int = 2) -> bool:
@@ -32,6 +34,7 @@ def setup(
     tracking: Mapping[str, Any] | None = None,
     log_path: str | None = None,
     show_progress: bool = False,
+    checkpoint_every: int = 100,
 ) -> None:
     """Fix the thread count and every random seed, choose where training curves go and
     whether progress bars are drawn."""
@@ -43,6 +46,7 @@ def setup(
     set_seed(seed)
     REPORT_TO[:] = report_targets(tracking or {}, log_path)
     PROGRESS[0] = show_progress
+    CHECKPOINT_EVERY[0] = int(checkpoint_every)
 
 
 def report_targets(tracking: Mapping[str, Any], log_path: str | None) -> list[str]:

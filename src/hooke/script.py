@@ -31,7 +31,15 @@ def entry(snakemake: Any, seed: int = 0) -> Iterator[None]:
 
         # Tracking is read from the config here, not passed as rule params, so that turning
         # a dashboard on or off never re-runs a job.
-        setup(snakemake.threads, seed, snakemake.config.get("tracking"), log_path, show_progress)
+        # Like tracking, checkpointing cannot change a result: read here, never a rule param.
+        setup(
+            snakemake.threads,
+            seed,
+            snakemake.config.get("tracking"),
+            log_path,
+            show_progress,
+            snakemake.config.get("checkpoint_every", 100),
+        )
         yield
     except HookeError as exc:
         message = f"hooke: error: {exc}\n"

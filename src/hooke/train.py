@@ -10,20 +10,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hooke.atomic import atomic_dir, atomic_file
+from hooke.atomic import atomic_file, resumable_dir
 from hooke.data import read_split
 from hooke.errors import HookeError
 from hooke.measures import example_kl, example_nll
 from hooke.metrics import metrics_table, write_metrics
 from hooke.models import check_pair, load_model, load_tokenizer
 from hooke.pretrain import SaveSlices
+from hooke.provenance import config_hash
 from hooke.trainer import (
     SFT_SAMPLING,
-    LossRecorder,
+    checkpointing,
     collator,
     completion_dataset,
     fail_on_nonfinite,
     loss_rows,
+    train_resumably,
     train_steps,
     training_arguments,
 )
@@ -53,10 +55,12 @@ def _finetune(
     callbacks: list,
     seed: int,
     epochs: int = 1,
-) -> LossRecorder:
+    resumable: bool = False,
+) -> list[dict[str, Any]]:
+    """Fine-tune on completion data; returns the (step, loss, tokens) records. A resumable run
+    checkpoints into `output_dir` and resumes from what a killed run left there."""
     from transformers import Trainer
 
-    recorder = LossRecorder()
     args = training_arguments(
         output_dir=output_dir,
         num_train_epochs=epochs,
@@ -66,16 +70,16 @@ def _finetune(
         warmup_steps=params.get("warmup_steps", 0),
         seed=seed,
         train_sampling_strategy=SFT_SAMPLING,
+        **(checkpointing() if resumable else {}),
     )
     trainer = Trainer(
         model=model,
         args=args,
         train_dataset=dataset,
         data_collator=collator(tokenizer),
-        callbacks=[recorder.callback, fail_on_nonfinite(), *callbacks],
+        callbacks=[fail_on_nonfinite(), *callbacks],
     )
-    trainer.train()
-    return recorder
+    return train_resumably(trainer, output_dir)
 
 
 def load_trainable(path: str | Path, trust_remote_code: bool = False):
@@ -115,16 +119,23 @@ def sft_slices(
     steps = slice_steps(
         train_steps(n, params["batch_size"], 1), params["slices"], params.get("fractions")
     )
-    with atomic_dir(out_dir) as tmp:
-        saver = SaveSlices({s: slice_dir(tmp, k) for s, k in steps.items()}, tokenizer)
-        recorder = _finetune(
-            model, tokenizer, data, params, tmp / "trainer", [saver.callback], params["seed"]
+    with resumable_dir(out_dir, config_hash({**params, **meta})) as work:
+        saver = SaveSlices({s: slice_dir(work, k) for s, k in steps.items()}, tokenizer)
+        records = _finetune(
+            model,
+            tokenizer,
+            data,
+            params,
+            work / "trainer",
+            [saver.callback],
+            params["seed"],
+            resumable=True,
         )
-        rows = loss_rows(recorder.records)
         write_metrics(
-            metrics_table(rows, algorithm="sft", n_pos=n, **meta), tmp / "metrics.parquet"
+            metrics_table(loss_rows(records), algorithm="sft", n_pos=n, **meta),
+            work / "metrics.parquet",
         )
-        _drop(tmp / "trainer")
+        _drop(work / "trainer")
 
 
 def token_budget(dataset, tokens: int, batch_size: int):
@@ -208,7 +219,7 @@ def inverse_ft(
         example_kl(generator, trainee, tokenizer, held_out),
     )
     with tempfile.TemporaryDirectory() as scratch:
-        recorder = _finetune(
+        records = _finetune(
             trainee,
             tokenizer,
             train,
@@ -233,8 +244,8 @@ def inverse_ft(
         "kl_end": kl_end.mean(),
         "kl_change": kl_start.mean() - kl_end.mean(),
     }
-    last = recorder.records[-1]
-    rows = loss_rows(recorder.records) + [
+    last = records[-1]
+    rows = loss_rows(records) + [
         {"step": last["step"], "tokens_seen": last["tokens_seen"], "metric": name, "value": value}
         for name, value in summary.items()
     ]

@@ -85,9 +85,26 @@ def history_records(log_history: list[Mapping[str, Any]]) -> list[dict[str, Any]
     ]
 
 
-def checkpointing(every: int) -> dict[str, Any]:
-    """TrainingArguments for a resumable run: a checkpoint every `every` steps, the last kept."""
-    return {"save_strategy": "steps", "save_steps": every, "save_total_limit": 1}
+def checkpointing(every: int | None = None) -> dict[str, Any]:
+    """TrainingArguments for a resumable run: a checkpoint every `every` steps (default: the
+    job's `checkpoint_every`), only the last kept."""
+    from hooke.runtime import CHECKPOINT_EVERY
+
+    return {
+        "save_strategy": "steps",
+        "save_steps": every or CHECKPOINT_EVERY[0],
+        "save_total_limit": 1,
+    }
+
+
+def train_resumably(trainer, output_dir: str | Path) -> list[dict[str, Any]]:
+    """Train, resuming from the newest complete checkpoint in `output_dir` if a killed run
+    left one; returns the whole run's (step, loss, tokens) records."""
+    resume = last_checkpoint(output_dir)
+    if resume:
+        print(f"resuming from {resume}")
+    trainer.train(resume_from_checkpoint=resume)
+    return history_records(trainer.state.log_history)
 
 
 def last_checkpoint(output_dir: str | Path) -> str | None:
