@@ -21,6 +21,10 @@ def test_roundtrip(tmp_path):
     back = read_metrics(tmp_path / "m.parquet")
     assert back.schema.equals(SCHEMA) and back.column("value").to_pylist() == [2.5]
     assert back.column("slice_k").to_pylist() == [None]
+    import json
+
+    versions = json.loads(back.schema.metadata[b"hooke.versions"])
+    assert versions["torch"].startswith("2.13") and "transformers" in versions
 
 
 def test_unknown_column_is_named():

@@ -6,6 +6,8 @@ came from (null where a column does not apply).
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -53,9 +55,21 @@ def metrics_table(rows: Iterable[Mapping[str, Any]], **common: Any) -> pa.Table:
         raise HookeError(f"metrics rows do not fit the schema: {exc}") from None
 
 
+@functools.cache
+def versions() -> str:
+    """The versions of the packages that shape a result, as JSON (stored in every file)."""
+    from hooke.environment import environment
+
+    frame = environment()
+    return json.dumps(dict(zip(frame.component, frame.version, strict=True)), sort_keys=True)
+
+
 def write_metrics(table: pa.Table, path: str | Path) -> None:
-    """Validate `table` against the schema and write it atomically as Parquet."""
+    """Validate `table` against the schema and write it atomically as Parquet, with the
+    package versions in the file's metadata (key `hooke.versions`); seeds and the config hash
+    are columns."""
     check_metrics(table, str(path))
+    table = table.replace_schema_metadata({"hooke.versions": versions()})
     with atomic_file(path) as tmp:
         pq.write_table(table, tmp)
 
