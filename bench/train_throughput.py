@@ -70,10 +70,9 @@ def trainer_loop(model, dataset, tokenizer, batch_size, lr, steps, seed, grouped
     """Tokens per second of hooke's Trainer set-up (same warm-up excluded via two runs)."""
     from transformers import Trainer
 
-    from hooke.trainer import LossRecorder, collator, training_arguments
+    from hooke.trainer import collator, history_records, training_arguments
 
     def run(n):
-        recorder = LossRecorder()
         with tempfile.TemporaryDirectory() as out:
             args = training_arguments(
                 out,
@@ -88,11 +87,11 @@ def trainer_loop(model, dataset, tokenizer, batch_size, lr, steps, seed, grouped
                 args=args,
                 train_dataset=dataset,
                 data_collator=collator(tokenizer),
-                callbacks=[recorder.callback],
             )
             begin = time.perf_counter()
             trainer.train()
-            return time.perf_counter() - begin, recorder.records[-1]["tokens_seen"]
+            seconds = time.perf_counter() - begin
+            return seconds, history_records(trainer.state.log_history)[-1]["tokens_seen"]
 
     short_time, short_tokens = run(5)
     long_time, long_tokens = run(steps + 5)

@@ -97,29 +97,11 @@ pretrain_run(spec, sys.argv[2], sys.argv[3], "micro")
 def test_pretraining_resumes_from_its_checkpoint(tmp_path, tiny_run):
     text = tiny_run / "results" / "data" / "imdb" / "pretrain.parquet"
     cmd = [sys.executable, "-c", PRETRAIN, str(TEST_CONFIG), str(text)]
-    reference, resumed = tmp_path / "reference", tmp_path / "resumed"
-    subprocess.run([*cmd, str(reference)], check=True, capture_output=True)
-    process = subprocess.Popen(
-        [*cmd, str(resumed)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    _kill_after_checkpoint_then_resume(
+        cmd,
+        tmp_path,
+        ["metrics.parquet", "tokens-4096/model.safetensors", "tokens-8192/model.safetensors"],
     )
-    trainer = tmp_path / ".resumed.partial" / "trainer"
-    deadline = time.time() + 120
-    while not list(trainer.glob("checkpoint-*/trainer_state.json")) and time.time() < deadline:
-        time.sleep(0.02)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-    assert list(trainer.glob("checkpoint-*/trainer_state.json")) and not resumed.exists()
-    out = subprocess.run([*cmd, str(resumed)], check=True, capture_output=True, text=True)
-    assert "resuming from" in out.stdout
-    for name in (
-        "metrics.parquet",
-        "tokens-4096/model.safetensors",
-        "tokens-8192/model.safetensors",
-    ):
-        assert (resumed / name).read_bytes() == (reference / name).read_bytes(), name
 
 
 def test_a_checkpoint_cut_off_mid_save_is_skipped(tmp_path):
@@ -137,11 +119,13 @@ def test_a_checkpoint_cut_off_mid_save_is_skipped(tmp_path):
     assert last_checkpoint(tmp_path / "nowhere") is None
 
 
-PERTURB = """
+PERTURB = (
+    f"HELPERS = {str(ROOT / 'tests')!r}\n"
+    + """
 import sys
 from pathlib import Path
 import pandas as pd
-sys.path.insert(0, sys.argv[4])
+sys.path.insert(0, HELPERS)
 from helpers import save_tiny_lm
 from hooke.rebound import perturb
 from hooke.runtime import setup
@@ -160,15 +144,25 @@ params = {"batch_size": 4, "learning_rate": 1e-3, "max_length": 32, "beta": 0.1}
 perturb(root / "aligned", root / "neg.parquet", root / "pos.parquet", out, algorithm,
         [0, 16, 32, 64], params, meta)
 """
+)
 
 
 def test_a_dpo_perturbation_resumes_from_its_checkpoint(tmp_path):
-    tests = str(ROOT / "tests")
     cmd = [sys.executable, "-c", PERTURB, str(tmp_path), "dpo"]
+    _kill_after_checkpoint_then_resume(
+        cmd,
+        tmp_path,
+        ["metrics.parquet", "examples-16/model.safetensors", "examples-64/model.safetensors"],
+    )
+
+
+def _kill_after_checkpoint_then_resume(cmd: list[str], tmp_path, outputs: list[str]) -> None:
+    """Run `cmd` to `reference` once; run it to `resumed`, SIGKILL it as soon as a complete
+    checkpoint exists, run it again: it must say it resumed and write byte-identical files."""
     reference, resumed = tmp_path / "reference", tmp_path / "resumed"
-    subprocess.run([*cmd, str(reference), tests], check=True, capture_output=True)
+    subprocess.run([*cmd, str(reference)], check=True, capture_output=True)
     process = subprocess.Popen(
-        [*cmd, str(resumed), tests],
+        [*cmd, str(resumed)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -179,12 +173,8 @@ def test_a_dpo_perturbation_resumes_from_its_checkpoint(tmp_path):
         time.sleep(0.02)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    assert not resumed.exists()
-    out = subprocess.run([*cmd, str(resumed), tests], check=True, capture_output=True, text=True)
+    assert list(trainer.glob("checkpoint-*/trainer_state.json")) and not resumed.exists()
+    out = subprocess.run([*cmd, str(resumed)], check=True, capture_output=True, text=True)
     assert "resuming from" in out.stdout
-    for name in (
-        "metrics.parquet",
-        "examples-16/model.safetensors",
-        "examples-64/model.safetensors",
-    ):
+    for name in outputs:
         assert (resumed / name).read_bytes() == (reference / name).read_bytes(), name

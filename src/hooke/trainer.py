@@ -48,29 +48,6 @@ def training_arguments(output_dir: str | Path, config_class=None, **overrides: A
     return config_class(**defaults)
 
 
-class LossRecorder:
-    """Collects (step, loss, tokens seen) from the Trainer's logs."""
-
-    def __init__(self) -> None:
-        from transformers import TrainerCallback
-
-        records: list[dict[str, Any]] = []
-
-        class _Callback(TrainerCallback):
-            def on_log(self, args, state, control, logs=None, **kwargs):
-                if logs and "loss" in logs:
-                    records.append(
-                        {
-                            "step": state.global_step,
-                            "loss": float(logs["loss"]),
-                            "tokens_seen": int(logs.get("num_input_tokens_seen", 0)),
-                        }
-                    )
-
-        self.records = records
-        self.callback = _Callback()
-
-
 def history_records(log_history: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """(step, loss, tokens seen) from a Trainer's log history, which a checkpoint carries
     across a resume (a callback's records would lose the steps before the kill)."""
