@@ -37,6 +37,11 @@ def trust_remote_code(wildcards):
     return bool(base_spec(wildcards).get("trust_remote_code", False))
 
 
+def base_lora(wildcards):
+    """The base's LoRA settings (None: full fine-tuning) for every stage that trains it."""
+    return canonical(base_spec(wildcards).get("lora"))
+
+
 def pretrain_text(wildcards):
     """The pre-training split of the task a local run reads."""
     task = config["pretrain"][wildcards.run]["task"]
@@ -160,19 +165,26 @@ def rebound_eval(wildcards=None):
 
 
 def rebound_grid():
-    """(base, task, seed, direction, volume, algorithm) runs of Setting II."""
+    """(base, task, seed, direction, volume, algorithm) runs of Setting II. Every base gets
+    the first direction and algorithm; the ablation bases (all when unset) get every one."""
     setting = config.get("rebound")
     if not setting:
         return []
-    return [
-        {"base": b, "task": t, "seed": s, "direction": d, "n": n, "algorithm": a}
-        for b in setting["bases"]
-        for t in setting["tasks"]
-        for s in setting["seeds"]
-        for d in setting["directions"]
-        for n in setting["volumes"]
-        for a in setting["algorithms"]
-    ]
+    ablation = setting.get("ablation_bases")
+    runs = []
+    for b in setting["bases"]:
+        full = ablation is None or b in ablation
+        directions = setting["directions"] if full else setting["directions"][:1]
+        algorithms = setting["algorithms"] if full else setting["algorithms"][:1]
+        runs += [
+            {"base": b, "task": t, "seed": s, "direction": d, "n": n, "algorithm": a}
+            for t in setting["tasks"]
+            for s in setting["seeds"]
+            for d in directions
+            for n in setting["volumes"]
+            for a in algorithms
+        ]
+    return runs
 
 
 def rebound_metrics(wildcards=None):

@@ -21,6 +21,7 @@ rule finetune_inverse:
         trainee=trainee_slice,
         generator=generator_slice,
         trust_remote_code=trust_remote_code,
+        lora=base_lora,
         train=canonical(config["resistance"]["inverse"]),
     script:
         "../scripts/inverse_ft.py"
@@ -48,6 +49,7 @@ rule finetune_perturbed:
         runtime=120,
     params:
         trust_remote_code=trust_remote_code,
+        lora=base_lora,
         grid=config.get("rebound", {}).get("grid", []),
         train=canonical(config.get("rebound", {}).get("perturb", {})),
     script:

@@ -18,6 +18,7 @@ rule finetune_slices:
     params:
         base_dir=base_model_dir,
         trust_remote_code=trust_remote_code,
+        lora=base_lora,
         train=canonical(config["resistance"]["sft"]),
     script:
         "../scripts/sft.py"
@@ -43,6 +44,7 @@ rule finetune_aligned:
     params:
         base_dir=base_model_dir,
         trust_remote_code=trust_remote_code,
+        lora=base_lora,
         train=canonical(config.get("rebound", {}).get("align", {})),
     script:
         "../scripts/align.py"

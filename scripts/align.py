@@ -5,7 +5,7 @@ from hooke.rebound import align
 from hooke.script import entry
 
 w, params = snakemake.wildcards, snakemake.params
-with entry(snakemake, seed=int(w.seed)):
+with entry(snakemake, seed=int(w.seed), trains=True):
     meta = dict(
         setting="rebound",
         base=w.base,
@@ -22,4 +22,5 @@ with entry(snakemake, seed=int(w.seed)):
         params.train,
         meta,
         trust_remote_code=params.trust_remote_code,
+        lora=params.lora,
     )

@@ -5,7 +5,7 @@ from hooke.script import entry
 from hooke.train import inverse_ft
 
 w, params = snakemake.wildcards, snakemake.params
-with entry(snakemake, seed=int(w.seed)):
+with entry(snakemake, seed=int(w.seed), trains=True):
     meta = dict(
         setting="resistance",
         base=w.base,
@@ -24,4 +24,5 @@ with entry(snakemake, seed=int(w.seed)):
         params.train,
         meta,
         trust_remote_code=params.trust_remote_code,
+        lora=params.lora,
     )

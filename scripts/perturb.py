@@ -7,7 +7,7 @@ from hooke.rebound import perturb
 from hooke.script import entry
 
 w, params, inputs = snakemake.wildcards, snakemake.params, snakemake.input
-with entry(snakemake, seed=int(w.seed)):
+with entry(snakemake, seed=int(w.seed), trains=True):
     meta = dict(
         setting="rebound",
         base=w.base,
@@ -26,4 +26,5 @@ with entry(snakemake, seed=int(w.seed)):
         params.train,
         meta,
         trust_remote_code=params.trust_remote_code,
+        lora=params.lora,
     )

@@ -4,7 +4,7 @@ from hooke.pretrain import pretrain_run
 from hooke.script import entry
 
 run = snakemake.wildcards.run
-with entry(snakemake, seed=snakemake.params.spec["seed"]):
+with entry(snakemake, seed=snakemake.params.spec["seed"], trains=True):
     losses = pretrain_run(
         snakemake.params.spec,
         snakemake.input.text,

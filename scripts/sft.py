@@ -5,7 +5,7 @@ from hooke.script import entry
 from hooke.train import sft_slices
 
 params = snakemake.params
-with entry(snakemake, seed=params.train.get("seed", 0)):
+with entry(snakemake, seed=params.train.get("seed", 0), trains=True):
     meta = dict(
         setting="resistance",
         base=snakemake.wildcards.base,
@@ -19,4 +19,5 @@ with entry(snakemake, seed=params.train.get("seed", 0)):
         params.train,
         meta,
         trust_remote_code=params.trust_remote_code,
+        lora=params.lora,
     )

@@ -38,12 +38,11 @@ def save_tiny_lm(folder: Path) -> Path:
     return folder
 
 
-def save_tiny_classifier(folder: Path) -> Path:
-    """A randomly initialised tiny Llama sequence classifier with labels NEGATIVE/POSITIVE."""
-    from transformers import LlamaConfig, LlamaForSequenceClassification
+def tiny_llama_config(tokenizer, **extra):
+    """The config of a one-layer, 16-wide Llama for `tokenizer`."""
+    from transformers import LlamaConfig
 
-    tokenizer = tiny_tokenizer()
-    config = LlamaConfig(
+    return LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=16,
         intermediate_size=32,
@@ -52,9 +51,43 @@ def save_tiny_classifier(folder: Path) -> Path:
         num_key_value_heads=2,
         max_position_embeddings=64,
         pad_token_id=tokenizer.pad_token_id,
+        **extra,
+    )
+
+
+def save_tiny_classifier(folder: Path) -> Path:
+    """A randomly initialised tiny Llama sequence classifier with labels NEGATIVE/POSITIVE."""
+    from transformers import LlamaForSequenceClassification
+
+    tokenizer = tiny_tokenizer()
+    config = tiny_llama_config(
+        tokenizer,
         id2label={0: "NEGATIVE", 1: "POSITIVE"},
         label2id={"NEGATIVE": 0, "POSITIVE": 1},
     )
     LlamaForSequenceClassification(config).save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+def save_tiny_cost_model(folder: Path, head: str = "score_head", seed: int = 0):
+    """A randomly initialised tiny Llama backbone with a linear score head (no bias), saved
+    the way beaver-7b's cost models are: `model.*` backbone tensors and `<head>.weight`.
+    Returns the folder and the (backbone, head weight) to compute expected scores with."""
+    import torch
+    from safetensors.torch import save_file
+    from transformers import LlamaModel
+
+    torch.manual_seed(seed)
+    tokenizer = tiny_tokenizer()
+    config = tiny_llama_config(tokenizer)
+    backbone = LlamaModel(config).eval()
+    weight = torch.randn(1, config.hidden_size)
+    tensors = {f"model.{k}": v.contiguous() for k, v in backbone.state_dict().items()}
+    tensors[f"{head}.weight"] = weight
+    folder.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    config.architectures = ["LlamaForScore"]
+    config.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder, backbone, weight

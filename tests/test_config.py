@@ -74,3 +74,25 @@ def test_snakemake_reports_bad_key(tmp_path):
     assert result.returncode != 0
     assert "resistance.harvest.temperature" in result.stderr + result.stdout
     assert not (tmp_path / "results").exists()
+
+
+def test_paper_config_plans_the_whole_paper_dag_offline(tmp_path):
+    """config/paper.yaml: 27 Setting I cells x 3 seeds x 2 paths, Setting II on Llama-2-7B
+    with every ablation, Setting III's sizes and token budgets; planned without network."""
+    from conftest import ROOT, snakemake
+
+    result = snakemake(
+        tmp_path, "-n", "--quiet", "rules", configfile=ROOT / "config" / "paper.yaml"
+    )
+    counts = {}
+    for line in result.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+    assert counts["finetune_inverse"] == 3 * 3 * 3 * 3 * 2  # bases x tasks x seeds x pairs x paths
+    assert counts["finetune_slices"] == 9 and counts["harvest_responses"] == 81
+    # Llama-2-7B: 2 tasks x 2 directions x 4 volumes x 4 algorithms; 14 other bases: main only
+    assert counts["finetune_perturbed"] == 64 + 14 * 2 * 4
+    assert counts["finetune_aligned"] == 16 + 14 * 2 * 4
+    assert counts["download_base"] == 17 and counts["prepare_data"] == 4
+    assert counts["total"] == 874  # with scorers, tables, figures and the environment record

@@ -107,3 +107,107 @@ def test_hub_path_missing_column(tmp_path):
     spec = {"source": "hub", "hub": {"path": str(folder), "text_column": "text"}}
     with pytest.raises(HookeError, match="has no column 'text'"):
         load_reviews(spec)
+
+
+def _dialogue_dataset(tmp_path, labelled: bool = True):
+    """A BeaverTails-shaped local data set: 60 prompts, each with 3 responses, safe or not."""
+    rows = []
+    for p in range(60):
+        for r in range(3):
+            row = {
+                "prompt": f"question number {p} about topic {p % 7}",
+                "response": f"answer {r} to question {p} " + "word " * 300,
+            }
+            if labelled:
+                row["is_safe"] = (p + r) % 2 == 0
+            rows.append(row)
+    folder = tmp_path / ("dialogue" if labelled else "instructions")
+    folder.mkdir()
+    pd.DataFrame(rows).to_json(folder / "train.jsonl", orient="records", lines=True)
+    return folder
+
+
+def test_pairs_format_splits_by_prompt(tmp_path):
+    folder = _dialogue_dataset(tmp_path)
+    spec = {
+        "source": "hub",
+        "format": "pairs",
+        "seed": 0,
+        "hub": {
+            "path": str(folder),
+            "split": "train",
+            "prompt_columns": ["prompt"],
+            "response_column": "response",
+            "label_column": "is_safe",
+        },
+        "sizes": {"pretrain": 10, "positive": 30, "negative": 30, "prompts": 10, "scorer": 20},
+        "words": {"prompt": 64, "response": 50},
+    }
+    outputs = {name: tmp_path / f"{name}.parquet" for name in SPLITS}
+    assert prepare_data(spec, outputs) == {
+        "pretrain": 10,
+        "positive": 30,
+        "negative": 30,
+        "prompts": 10,
+        "scorer": 20,
+    }
+    splits = {name: pd.read_parquet(path) for name, path in outputs.items()}
+    assert set(splits["positive"]["label"]) == {1} and set(splits["negative"]["label"]) == {0}
+    assert splits["positive"]["response"].str.split().str.len().max() == 50
+    trained = set(splits["positive"]["prompt"]) | set(splits["negative"]["prompt"])
+    held_out = set(splits["prompts"]["prompt"])
+    assert len(held_out) == 10 and not held_out & trained  # no held-out prompt was trained on
+    assert not set(splits["scorer"]["review_id"]) & set(splits["prompts"]["review_id"])
+    again = {name: tmp_path / f"again-{name}.parquet" for name in SPLITS}
+    prepare_data(spec, again)
+    for name in SPLITS:
+        pd.testing.assert_frame_equal(pd.read_parquet(again[name]), splits[name])
+
+
+def test_pairs_without_labels_are_all_positive_and_join_prompt_columns(tmp_path):
+    folder = tmp_path / "alpaca"
+    folder.mkdir()
+    rows = [
+        {
+            "instruction": f"Do task {i}.",
+            "input": "" if i % 2 else f"data {i}",
+            "output": f"done {i}",
+        }
+        for i in range(40)
+    ]
+    pd.DataFrame(rows).to_json(folder / "train.jsonl", orient="records", lines=True)
+    spec = {
+        "source": "hub",
+        "format": "pairs",
+        "seed": 1,
+        "hub": {
+            "path": str(folder),
+            "prompt_columns": ["instruction", "input"],
+            "response_column": "output",
+            "label_column": None,
+        },
+        "sizes": {"pretrain": 0, "positive": 30, "negative": 0, "prompts": 10, "scorer": 0},
+        "words": {"prompt": 64, "response": 64},
+    }
+    outputs = {name: tmp_path / f"{name}.parquet" for name in SPLITS}
+    counts = prepare_data(spec, outputs)
+    assert counts["positive"] == 30 and counts["negative"] == 0 and counts["prompts"] == 10
+    positive = pd.read_parquet(outputs["positive"])
+    assert "Do task 0.\ndata 0" in set(positive["prompt"]) | set(
+        pd.read_parquet(outputs["prompts"])["prompt"]
+    )
+
+
+def test_pairs_with_a_missing_column_name_it(tmp_path):
+    folder = _dialogue_dataset(tmp_path, labelled=False)
+    spec = {
+        "source": "hub",
+        "format": "pairs",
+        "seed": 0,
+        "hub": {"path": str(folder), "label_column": "is_safe"},
+        "sizes": {"pretrain": 0, "positive": 1, "negative": 0, "prompts": 1, "scorer": 0},
+        "words": {"prompt": 8, "response": 8},
+    }
+    outputs = {name: tmp_path / f"{name}.parquet" for name in SPLITS}
+    with pytest.raises(HookeError, match="has no column 'is_safe'"):
+        prepare_data(spec, outputs)

@@ -59,3 +59,50 @@ def test_positive_label_by_name_or_index():
 def test_unknown_scorer_directory(tmp_path):
     with pytest.raises(HookeError, match="not a scorer directory"):
         load_scorer(tmp_path)
+
+
+def test_cost_model_scores_the_head_at_the_last_token(tmp_path):
+    import torch
+    from helpers import save_tiny_cost_model, tiny_tokenizer
+
+    folder, backbone, weight = save_tiny_cost_model(tmp_path / "cost")
+    spec = {"kind": "cost_model", "model": str(folder), "batch_size": 2, "max_length": 64}
+    figures = build_scorer(spec, _labelled(8), tmp_path / "scorer")
+    assert figures["heldout_size"] == 8 and 0.0 <= figures["heldout_accuracy"] <= 1.0
+    scorer = load_scorer(tmp_path / "scorer")
+    texts = ["a good film", "a bad film with a dull plot and bad acting", "plot"]
+    tokenizer = tiny_tokenizer()
+    expected = []
+    for text in texts:  # one at a time: no padding, the last token is the last position
+        ids = tokenizer(text, return_tensors="pt")
+        with torch.no_grad():
+            hidden = backbone(**ids).last_hidden_state[0, -1]
+        cost = float(hidden @ weight[0])
+        expected.append(1 / (1 + np.exp(cost)))  # P(safe) = sigmoid(-cost)
+    np.testing.assert_allclose(scorer.score(texts), expected, rtol=1e-4, atol=1e-6)
+    # a prompt goes through beaver's dialogue template
+    with_prompt = scorer.score(["fine"], prompts=["how are you"])
+    alone = scorer.score(["BEGINNING OF CONVERSATION: USER: how are you ASSISTANT:fine"])
+    np.testing.assert_allclose(with_prompt, alone, rtol=1e-6)
+
+
+def test_cost_model_without_its_head_fails_naming_the_tensor(tmp_path):
+    from helpers import save_tiny_cost_model
+
+    folder, _, _ = save_tiny_cost_model(tmp_path / "cost", head="value_head")
+    spec = {"kind": "cost_model", "model": str(folder)}
+    with pytest.raises(HookeError, match="no 'score_head.weight' tensor"):
+        build_scorer(spec, _labelled(4), tmp_path / "scorer")
+
+
+def test_keyword_refusal_scorer(tmp_path):
+    spec = {"kind": "keyword", "keywords": None}
+    labelled = pd.DataFrame(
+        {"text": ["I'm sorry, I cannot help with that.", "Sure, here is how."], "label": [1, 0]}
+    )
+    figures = build_scorer(spec, labelled, tmp_path / "scorer")
+    assert figures["heldout_accuracy"] == 1.0
+    scorer = load_scorer(tmp_path / "scorer")
+    assert scorer.score(["As an AI, I WON'T do that", "ok", "i can not"]).tolist() == [1, 0, 1]
+    custom = build_scorer({"kind": "keyword", "keywords": ["nope"]}, labelled, tmp_path / "k2")
+    assert custom["heldout_accuracy"] == 0.5

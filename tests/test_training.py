@@ -56,3 +56,39 @@ def test_completion_labels_mask_the_prompt():
     assert labels[n_prompt:] == ids[n_prompt:]
     short = completion_dataset(["a good film"], ["with a great plot"], tokenizer, max_length=4)
     assert len(short[0]["input_ids"]) == 4 == len(short[0]["labels"])
+
+
+def test_a_lora_base_trains_adapters_that_later_stages_load_merged(tmp_path, tiny_run, monkeypatch):
+    import shutil
+
+    import yaml
+    from conftest import TEST_CONFIG, snakemake
+    from safetensors.torch import load_file
+
+    from hooke.models import load_model
+
+    config = yaml.safe_load(TEST_CONFIG.read_text())
+    config["bases"]["micro-8k"]["lora"] = {"r": 4, "alpha": 8}
+    config_path = tmp_path / "lora.yaml"
+    config_path.write_text(yaml.safe_dump(config))
+    workdir = tmp_path / "run"
+    for part in ("data", "pretrain"):
+        shutil.copytree(tiny_run / "results" / part, workdir / "results" / part)
+    target = "results/inverse/micro-8k/imdb/seed-0/pair-1-2/inverse.parquet"
+    snakemake(workdir, target, configfile=config_path)
+    slice_1 = workdir / "results/sft/micro-8k/imdb/slice-1"
+    assert (slice_1 / "adapter_model.safetensors").is_file()
+    assert not (slice_1 / "model.safetensors").exists()  # adapters only, not a full copy
+    adapter = load_file(str(slice_1 / "adapter_model.safetensors"))
+    assert adapter and all("lora_" in key for key in adapter)
+    monkeypatch.chdir(workdir)  # adapters name their base relative to the run's directory
+    base_dir = workdir / "results/pretrain/micro/tokens-8192"
+    base, merged = load_model(base_dir), load_model(slice_1)
+    assert type(merged).__name__ == "LlamaForCausalLM"
+    changed = [
+        name
+        for name, weight in merged.state_dict().items()
+        if not torch.equal(weight, base.state_dict()[name])
+    ]
+    assert changed and all("proj" in name for name in changed)  # only adapted linears moved
+    assert (workdir / target).is_file()

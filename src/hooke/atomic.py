@@ -9,9 +9,14 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from hooke.distributed import is_main_process
+
 
 def _drop_stale(path: Path) -> None:
-    """Remove temporaries a killed writer of `path` left behind (one job writes a path)."""
+    """Remove temporaries a killed writer of `path` left behind (one job writes a path; in a
+    multi-process job, its main process)."""
+    if not is_main_process():
+        return
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
         if stale.is_dir():
             shutil.rmtree(stale, ignore_errors=True)
@@ -30,7 +35,8 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tmp)
     try:
         yield tmp
-        os.replace(tmp, path)
+        if is_main_process():
+            os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -44,9 +50,10 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
         yield tmp
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
+        if is_main_process():
+            if path.exists():
+                shutil.rmtree(path)
+            os.replace(tmp, path)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -59,6 +66,10 @@ def resumable_dir(path: str | os.PathLike, fingerprint: str) -> Iterator[Path]:
     by a different configuration (another `fingerprint`) is discarded, never resumed."""
     path = Path(path)
     work = path.parent / f".{path.name}.partial"
+    if not is_main_process():  # the other processes of a multi-GPU job share the main's
+        work.mkdir(parents=True, exist_ok=True)
+        yield work
+        return
     stamp = work / ".fingerprint"
     if work.exists() and (not stamp.is_file() or stamp.read_text() != fingerprint):
         shutil.rmtree(work)

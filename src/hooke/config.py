@@ -79,6 +79,11 @@ def check_rebound(config: Mapping[str, Any]) -> None:
         for name in setting[section]:
             if name not in config[section]:
                 raise HookeError(f"config key 'rebound.{section}': no {section[:-1]} '{name}'")
+    for name in setting.get("ablation_bases") or []:
+        if name not in setting["bases"]:
+            raise HookeError(
+                f"config key 'rebound.ablation_bases': '{name}' is not in rebound.bases"
+            )
     batch = setting["perturb"]["batch_size"]
     for point in setting["grid"]:
         if point % batch:

@@ -1,5 +1,10 @@
 """Prepare a task's data: read reviews (bundled IMDb or a hub/local data set), split them.
 
+Two formats: `reviews` (labelled texts, e.g. IMDb, cut into a prompt and its continuation)
+and `pairs` (rows that already hold a prompt, a response and, optionally, a label: Alpaca,
+TruthfulQA, BeaverTails). Pairs are grouped by prompt, so held-out prompts never occur in
+the training pools.
+
 Splits are disjoint by review and fixed by a seed:
 - pretrain:  raw text for pre-training the local base models;
 - positive / negative: (prompt, response) pairs cut from positive / negative reviews, the
@@ -43,12 +48,27 @@ def load_bundled(sources: list[str]) -> pd.DataFrame:
 
 
 def load_hub(spec: Mapping[str, Any]) -> pd.DataFrame:
-    """A data set by hub id (pinned revision) or local directory, via `datasets`."""
+    """A labelled data set by hub id (pinned revision) or local directory, via `datasets`."""
+    dataset = _load_dataset(spec)
+    text_column, label_column = spec.get("text_column", "text"), spec.get("label_column", "label")
+    for column in (text_column, label_column):
+        if column not in dataset.column_names:
+            raise HookeError(f"data set '{spec['path']}' has no column '{column}'")
+    frame = dataset.select_columns([text_column, label_column]).to_pandas()
+    return frame.rename(columns={text_column: "text", label_column: "label"})
+
+
+def _load_dataset(spec: Mapping[str, Any]):
+    """`datasets.load_dataset` by hub id (pinned revision, optional subset) or local directory,
+    failing with one line."""
     import datasets
 
     try:
-        dataset = datasets.load_dataset(
-            spec["path"], revision=spec.get("revision"), split=spec.get("split", "train")
+        return datasets.load_dataset(
+            spec["path"],
+            spec.get("name"),
+            revision=spec.get("revision"),
+            split=spec.get("split", "train"),
         )
     except (
         FileNotFoundError,
@@ -61,12 +81,64 @@ def load_hub(spec: Mapping[str, Any]) -> pd.DataFrame:
         while root.__cause__ or root.__context__:  # the innermost error says what is wrong
             root = root.__cause__ or root.__context__
         raise HookeError(f"data set '{spec['path']}' could not be loaded: {root}") from None
-    text_column, label_column = spec.get("text_column", "text"), spec.get("label_column", "label")
-    for column in (text_column, label_column):
+
+
+def load_pairs(spec: Mapping[str, Any]) -> pd.DataFrame:
+    """(prompt, response, label) rows of a `pairs` data set; `review_id` numbers the distinct
+    prompts. Several prompt columns (Alpaca's instruction and input) are joined by a newline;
+    without a label column every row is desirable (label 1)."""
+    dataset = _load_dataset(spec)
+    prompt_columns = list(spec.get("prompt_columns") or ["prompt"])
+    response_column, label_column = (
+        spec.get("response_column", "response"),
+        spec.get("label_column"),
+    )
+    for column in [*prompt_columns, response_column, *([label_column] if label_column else [])]:
         if column not in dataset.column_names:
             raise HookeError(f"data set '{spec['path']}' has no column '{column}'")
-    frame = dataset.select_columns([text_column, label_column]).to_pandas()
-    return frame.rename(columns={text_column: "text", label_column: "label"})
+    frame = dataset.to_pandas()
+    prompt = (
+        frame[prompt_columns]
+        .fillna("")
+        .astype(str)
+        .agg(lambda row: "\n".join(part for part in row if part.strip()), axis=1)
+    )
+    label = frame[label_column].astype("int64") if label_column else 1
+    pairs = pd.DataFrame({"prompt": prompt, "response": frame[response_column].astype(str)})
+    pairs["label"] = label
+    pairs = pairs[(pairs["prompt"].str.strip() != "") & (pairs["response"].str.strip() != "")]
+    pairs["review_id"] = pd.factorize(pairs["prompt"])[0].astype("int64")
+    return pairs.reset_index(drop=True)
+
+
+def split_pairs(pairs: pd.DataFrame, spec: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
+    """Seeded splits of prompt/response pairs, disjoint by prompt: responses longer than
+    `words.response` words are cut to it."""
+    sizes, limit = spec["sizes"], spec["words"]["response"]
+    pairs = pairs.assign(response=pairs["response"].map(lambda r: " ".join(r.split()[:limit])))
+    order = np.random.default_rng(spec["seed"]).permutation(pairs["review_id"].max() + 1)
+    rank = pd.Series(np.argsort(order), name="rank")
+    pairs = pairs.assign(rank=rank.iloc[pairs["review_id"]].to_numpy()).sort_values(
+        ["rank", "response"], kind="stable"
+    )
+    positive, _ = _take(pairs[pairs["label"] == 1], sizes["positive"], "sizes.positive")
+    negative, _ = _take(pairs[pairs["label"] == 0], sizes["negative"], "sizes.negative")
+    used = set(positive["review_id"]) | set(negative["review_id"])
+    rest = pairs[~pairs["review_id"].isin(used)]
+    firsts = rest.drop_duplicates("review_id")
+    prompts, _ = _take(firsts, sizes["prompts"], "sizes.prompts")
+    rest = rest[~rest["review_id"].isin(set(prompts["review_id"]))]
+    texts = rest.assign(text=rest["prompt"] + " " + rest["response"])
+    scorer, others = _take(texts, sizes["scorer"], "sizes.scorer")
+    pretrain, _ = _take(others, sizes["pretrain"], "sizes.pretrain")
+    columns = ["review_id", "prompt", "response", "label"]
+    return {
+        "pretrain": pretrain[["review_id", "text"]].reset_index(drop=True),
+        "positive": positive[columns].reset_index(drop=True),
+        "negative": negative[columns].reset_index(drop=True),
+        "prompts": prompts[["review_id", "prompt", "label"]].reset_index(drop=True),
+        "scorer": scorer[["review_id", "text", "label"]].reset_index(drop=True),
+    }
 
 
 def load_reviews(spec: Mapping[str, Any]) -> pd.DataFrame:
@@ -142,7 +214,12 @@ def split_reviews(reviews: pd.DataFrame, spec: Mapping[str, Any]) -> dict[str, p
 
 def prepare_data(spec: Mapping[str, Any], outputs: Mapping[str, str | Path]) -> dict[str, int]:
     """Load, split and write every split of a task; returns the row count of each."""
-    splits = split_reviews(load_reviews(spec), spec)
+    if spec.get("format", "reviews") == "pairs":
+        if spec["source"] != "hub":
+            raise HookeError("data key 'format': pairs needs source: hub")
+        splits = split_pairs(load_pairs(spec["hub"]), spec)
+    else:
+        splits = split_reviews(load_reviews(spec), spec)
     for name, frame in splits.items():
         with atomic_file(outputs[name]) as tmp:
             frame.to_parquet(tmp, index=False)

@@ -9,14 +9,21 @@ from hooke.errors import HookeError
 
 
 def load_model(path: str | Path, trust_remote_code: bool = False, **kwargs: Any):
-    """A causal LM from a local directory (weights must be safetensors)."""
+    """A causal LM from a local directory (weights must be safetensors). A directory holding
+    a LoRA adapter (a stage trained with `lora`) is loaded onto its own base, itself loaded
+    this way, and merged: every stage sees a plain model."""
     from transformers import AutoModelForCausalLM
 
     path = Path(path)
+    if (path / "adapter_config.json").is_file():
+        return load_merged_adapter(path, trust_remote_code, **kwargs)
     if not (path / "config.json").is_file():
         raise HookeError(f"{path}: not a model directory (no config.json)")
     if not any(path.glob("*.safetensors")):
         raise HookeError(f"{path}: no .safetensors weights (pickled weights are refused)")
+    from hooke.distributed import SETTINGS
+
+    kwargs.setdefault("attn_implementation", SETTINGS["attention"])
     try:
         return AutoModelForCausalLM.from_pretrained(
             path, use_safetensors=True, trust_remote_code=trust_remote_code, **kwargs
@@ -46,3 +53,35 @@ def check_pair(model, tokenizer, where: str) -> None:
         raise HookeError(
             f"{where}: tokenizer has {len(tokenizer)} tokens but the model embeds only {rows}"
         )
+
+
+def load_merged_adapter(path: Path, trust_remote_code: bool = False, **kwargs: Any):
+    """The base named in a LoRA adapter's config (a path relative to the run's directory,
+    like every path of the pipeline), with the adapter merged into it."""
+    import json
+
+    from peft import PeftModel
+
+    if not (path / "adapter_model.safetensors").is_file():
+        raise HookeError(f"{path}: no adapter_model.safetensors (pickled weights are refused)")
+    base_path = json.loads((path / "adapter_config.json").read_text())["base_model_name_or_path"]
+    base = load_model(base_path, trust_remote_code, **kwargs)
+    merged = PeftModel.from_pretrained(base, path).merge_and_unload()
+    merged.config._name_or_path = str(path)  # an adapter trained on top names this as its base
+    return merged
+
+
+def add_lora(model, spec: dict[str, Any] | None):
+    """`model` with trainable LoRA adapters (PEFT) when `spec` asks for them, else as is."""
+    if not spec:
+        return model
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(
+        r=spec.get("r", 16),
+        lora_alpha=spec.get("alpha", 32),
+        lora_dropout=spec.get("dropout", 0.0),
+        target_modules=spec.get("target_modules") or "all-linear",
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, config)

@@ -20,6 +20,7 @@ from hooke.models import load_model, load_tokenizer
 from hooke.pretrain import SaveSlices
 from hooke.provenance import config_hash
 from hooke.runtime import progress
+from hooke.scorers.base import score_responses
 from hooke.trainer import (
     checkpointing,
     completion_dataset,
@@ -62,11 +63,12 @@ def align(
     params: Mapping[str, Any],
     meta: Mapping[str, Any],
     trust_remote_code=False,
+    lora=None,
 ) -> None:
     """SFT of the base on the first `n` examples of the aligning pool."""
     from hooke.train import _finetune, load_trainable, pairs_dataset
 
-    model, tokenizer = load_trainable(base_dir, trust_remote_code)
+    model, tokenizer = load_trainable(base_dir, trust_remote_code, lora)
     data = pairs_dataset(pool_path, tokenizer, n, params["max_length"], "rebound.volumes")
     with resumable_dir(out_dir, config_hash({**params, **meta, "n": n})) as work:
         records = _finetune(
@@ -232,12 +234,13 @@ def perturb(
     params: Mapping[str, Any],
     meta: Mapping[str, Any],
     trust_remote_code=False,
+    lora=None,
 ) -> None:
     """Fine-tune the aligned model on the perturbing pool, one pass over max(grid) examples,
     saving a checkpoint at every grid point."""
     from hooke.train import load_trainable
 
-    model, tokenizer = load_trainable(aligned_dir, trust_remote_code)
+    model, tokenizer = load_trainable(aligned_dir, trust_remote_code, lora)
     steps = grid_steps(grid, params["batch_size"])
     total = max(grid)
     pool = read_split(perturb_path, ["prompt", "response"])
@@ -282,7 +285,7 @@ def evaluate(
     tokenizer.padding_side = "left"
     responses = generate_responses(model, tokenizer, prompts, params, seed)
     tokenizer.padding_side = "right"
-    probs = scorer.score(responses["response"].tolist())
+    probs = score_responses(scorer, prompts, responses["response"].tolist())
     data = completion_dataset(
         prompts, responses["response"].tolist(), tokenizer, params["max_length"]
     )

@@ -35,6 +35,7 @@ def setup(
     log_path: str | None = None,
     show_progress: bool = False,
     checkpoint_every: int = 100,
+    accelerate: Mapping[str, Any] | None = None,
 ) -> None:
     """Fix the thread count and every random seed, choose where training curves go and
     whether progress bars are drawn."""
@@ -47,6 +48,9 @@ def setup(
     REPORT_TO[:] = report_targets(tracking or {}, log_path)
     PROGRESS[0] = show_progress
     CHECKPOINT_EVERY[0] = int(checkpoint_every)
+    from hooke import distributed
+
+    distributed.configure(accelerate)
 
 
 def report_targets(tracking: Mapping[str, Any], log_path: str | None) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any
 from hooke.data import read_split
 from hooke.metrics import metrics_table, write_metrics
 from hooke.scorers import build_scorer, load_scorer
+from hooke.scorers.base import score_responses as score_pairs
 
 
 def train_scorer(
@@ -34,8 +35,10 @@ def score_responses(
     meta: Mapping[str, Any],
 ) -> dict[str, float]:
     """Mean P(positive) and share above `threshold` of a harvest's responses."""
-    responses = read_split(responses_path, ["response"])["response"].tolist()
-    probs = load_scorer(scorer_dir).score(responses)
+    harvest = read_split(responses_path, ["prompt", "response"])
+    probs = score_pairs(
+        load_scorer(scorer_dir), harvest["prompt"].tolist(), harvest["response"].tolist()
+    )
     figures = {
         "mean_p_positive": float(probs.mean()),
         "positive_share": float((probs >= threshold).mean()),

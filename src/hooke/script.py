@@ -13,7 +13,9 @@ from hooke.errors import HookeError
 
 
 @contextlib.contextmanager
-def entry(snakemake: Any, seed: int = 0) -> Iterator[None]:
+def entry(snakemake: Any, seed: int = 0, trains: bool = False) -> Iterator[None]:
+    """Set up a job; a training job (`trains`) given GPUs re-launches itself under DeepSpeed's
+    launcher, one process per GPU, and this process only waits for it."""
     from hooke.runtime import progress_wanted
 
     show_progress = progress_wanted(2)  # asked before stderr goes to the log
@@ -21,7 +23,8 @@ def entry(snakemake: Any, seed: int = 0) -> Iterator[None]:
     log_path = snakemake.log[0] if snakemake.log else None
     if log_path:
         os.makedirs(os.path.dirname(log_path) or ".", exist_ok=True)
-        log = open(log_path, "w", buffering=1)
+        # Processes started by the launcher append to the log their parent opened.
+        log = open(log_path, "a" if "LOCAL_RANK" in os.environ else "w", buffering=1)
         sys.stdout.flush()
         sys.stderr.flush()
         os.dup2(log.fileno(), 1)
@@ -39,7 +42,10 @@ def entry(snakemake: Any, seed: int = 0) -> Iterator[None]:
             log_path,
             show_progress,
             snakemake.config.get("checkpoint_every", 100),
+            snakemake.config.get("accelerate"),
         )
+        if trains:
+            launch_if_asked(snakemake)
         yield
     except HookeError as exc:
         message = f"hooke: error: {exc}\n"
@@ -47,3 +53,21 @@ def entry(snakemake: Any, seed: int = 0) -> Iterator[None]:
         sys.stderr.flush()
         os.write(real_stderr, message.encode())
         sys.exit(1)
+
+
+def launch_if_asked(snakemake: Any) -> None:
+    """Run this job's script under the DeepSpeed launcher when its `gpu` resource asks for it,
+    then exit with the launcher's status (the body of the job never runs in this process)."""
+    import subprocess
+
+    from hooke import distributed
+
+    gpus = int(snakemake.resources.get("gpu", 0) or 0)
+    if not distributed.needs_launcher(gpus):
+        return
+    command = distributed.launch_command(gpus, sys.argv[0], distributed.free_port())
+    print("launching:", " ".join(command), flush=True)
+    status = subprocess.run(command, check=False).returncode
+    if status:
+        raise HookeError(f"the DeepSpeed launcher exited with status {status}")
+    sys.exit(0)

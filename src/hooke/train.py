@@ -15,7 +15,7 @@ from hooke.data import read_split
 from hooke.errors import HookeError
 from hooke.measures import example_kl, example_nll
 from hooke.metrics import metrics_table, write_metrics
-from hooke.models import check_pair, load_model, load_tokenizer
+from hooke.models import add_lora, check_pair, load_model, load_tokenizer
 from hooke.pretrain import SaveSlices
 from hooke.provenance import config_hash
 from hooke.trainer import (
@@ -82,18 +82,20 @@ def _finetune(
     return train_resumably(trainer, output_dir)
 
 
-def load_trainable(path: str | Path, trust_remote_code: bool = False):
-    """A model and its tokenizer from `path`, checked to fit each other."""
+def load_trainable(path: str | Path, trust_remote_code: bool = False, lora=None):
+    """A model and its tokenizer from `path`, checked to fit each other; with LoRA adapters
+    to train when the base's `lora` spec is given."""
     model = load_model(path, trust_remote_code)
     tokenizer = load_tokenizer(path, trust_remote_code)
     check_pair(model, tokenizer, str(path))
-    return model, tokenizer
+    return add_lora(model, lora), tokenizer
 
 
-def pairs_dataset(path: str | Path, tokenizer, n: int, max_length: int, key: str):
-    """The first `n` (prompt, response) pairs of a split as completion-only SFT data; fails
-    naming the config `key` when the split holds fewer."""
+def pairs_dataset(path: str | Path, tokenizer, n: int | None, max_length: int, key: str):
+    """The first `n` (prompt, response) pairs of a split (None: all) as completion-only SFT
+    data; fails naming the config `key` when the split holds fewer."""
     frame = read_split(path, ["prompt", "response"])
+    n = len(frame) if n is None else n
     if len(frame) < n:
         raise HookeError(f"{path}: {len(frame)} examples, but {key} asks for {n}")
     frame = frame.head(n)
@@ -109,13 +111,18 @@ def sft_slices(
     params: Mapping[str, Any],
     meta: Mapping[str, Any],
     trust_remote_code=False,
+    lora=None,
 ) -> None:
     """One epoch of SFT on the positive pool, saving slices θ1..θn at equal fractions."""
-    model, tokenizer = load_trainable(base_dir, trust_remote_code)
-    n = params["examples"]
+    model, tokenizer = load_trainable(base_dir, trust_remote_code, lora)
     data = pairs_dataset(
-        positive_path, tokenizer, n, params["max_length"], "resistance.sft.examples"
+        positive_path,
+        tokenizer,
+        params["examples"],
+        params["max_length"],
+        "resistance.sft.examples",
     )
+    n = len(data)
     steps = slice_steps(
         train_steps(n, params["batch_size"], 1), params["slices"], params.get("fractions")
     )
@@ -181,13 +188,14 @@ def inverse_ft(
     params: Mapping[str, Any],
     meta: Mapping[str, Any],
     trust_remote_code=False,
+    lora=None,
 ) -> dict[str, float]:
     """Fine-tune a slice on another slice's (the generator's) responses for a fixed token
     budget. Writes the loss curve and the before/after measures (metrics), and each training
     example's NLL before and after with the generator's own NLL (examples)."""
     import tempfile
 
-    trainee, tokenizer = load_trainable(trainee_dir, trust_remote_code)
+    trainee, tokenizer = load_trainable(trainee_dir, trust_remote_code, lora)
     generator = load_model(generator_dir, trust_remote_code)
     frame = read_split(responses_path, ["prompt", "response"])
     n_eval = params["eval_prompts"]

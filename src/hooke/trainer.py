@@ -19,9 +19,13 @@ SFT_SAMPLING = "group_by_length"
 def training_arguments(output_dir: str | Path, config_class=None, **overrides: Any):
     """TrainingArguments (or a TRL config class) with precision, checkpointing and logging
     set explicitly, never left to defaults that differ between libraries and releases (TRL
-    turns bf16 and gradient checkpointing on; ~8x slower on a CPU): fp32 on CPU, a log a step."""
+    turns bf16 and gradient checkpointing on; ~8x slower on a CPU): fp32 on CPU, a log a step.
+    `per_device_train_batch_size` is read as the global batch: it is split over the processes
+    and into accumulation steps (config `accelerate`), so results do not depend on GPU count."""
     import torch
     from transformers import TrainingArguments
+
+    from hooke import distributed
 
     config_class = config_class or TrainingArguments
     on_gpu = torch.cuda.is_available()
@@ -32,8 +36,8 @@ def training_arguments(output_dir: str | Path, config_class=None, **overrides: A
         logging_strategy="steps",
         save_strategy="no",
         report_to=list(REPORT_TO) or "none",
-        bf16=on_gpu and torch.cuda.is_bf16_supported(),
-        gradient_checkpointing=False,
+        **distributed.precision_flags(on_gpu, on_gpu and torch.cuda.is_bf16_supported()),
+        gradient_checkpointing=bool(distributed.SETTINGS["gradient_checkpointing"]),
         dataloader_num_workers=0,
         use_cpu=not on_gpu,
         optim="adamw_torch",
@@ -43,8 +47,18 @@ def training_arguments(output_dir: str | Path, config_class=None, **overrides: A
         # a diverged run from fail_on_nonfinite.
         logging_nan_inf_filter=False,
         log_level="warning",
+        **distributed.distributed_arguments(),
     )
     defaults.update(overrides)
+    if "per_device_train_batch_size" in overrides:
+        per_device, accumulation = distributed.batch_plan(
+            int(overrides["per_device_train_batch_size"]),
+            distributed.world_size(),
+            distributed.SETTINGS["micro_batch_size"],
+        )
+        defaults.update(
+            per_device_train_batch_size=per_device, gradient_accumulation_steps=accumulation
+        )
     return config_class(**defaults)
 
 

@@ -20,9 +20,22 @@ class Scorer(Protocol):
 
 
 def _kinds():
-    from hooke.scorers import hf_classifier, tfidf
+    from hooke.scorers import cost_model, hf_classifier, keyword, tfidf
 
-    return {"tfidf": tfidf, "hf_classifier": hf_classifier}
+    return {
+        "tfidf": tfidf,
+        "hf_classifier": hf_classifier,
+        "cost_model": cost_model,
+        "keyword": keyword,
+    }
+
+
+def score_responses(scorer: Scorer, prompts: list[str], responses: list[str]) -> np.ndarray:
+    """Score responses; a scorer that grades a response to its prompt (a safety cost model)
+    gets the prompts too."""
+    if getattr(scorer, "needs_prompt", False):
+        return scorer.score(responses, prompts=prompts)
+    return scorer.score(responses)
 
 
 def build_scorer(spec: Mapping[str, Any], train: Any, out_dir: str | Path) -> dict[str, float]:
@@ -54,6 +67,31 @@ def _module(kind: str):
 
 
 def accuracy(scorer: Scorer, texts: list[str], labels: np.ndarray) -> float:
-    """Share of texts whose thresholded score (0.5) matches the label."""
+    """Share of texts whose thresholded score (0.5) matches the label (NaN without texts)."""
+    if len(texts) == 0:
+        return float("nan")
     predicted = (scorer.score(texts) >= 0.5).astype(int)
     return float((predicted == np.asarray(labels)).mean())
+
+
+def heldout_figures(scorer: Scorer, labelled: Any) -> dict[str, float]:
+    """The figures of a scorer that is not trained here: the whole labelled split tests it."""
+    return {
+        "heldout_accuracy": accuracy(
+            scorer, labelled["text"].tolist(), labelled["label"].to_numpy()
+        ),
+        "heldout_size": float(len(labelled)),
+        "train_size": 0.0,
+    }
+
+
+def encoded_batches(tokenizer, texts: list[str], batch_size: int, max_length: int):
+    """Padded, truncated PyTorch batches of `texts`, `batch_size` at a time."""
+    for start in range(0, len(texts), batch_size):
+        yield tokenizer(
+            list(texts[start : start + batch_size]),
+            padding=True,
+            truncation=True,
+            max_length=max_length,
+            return_tensors="pt",
+        )

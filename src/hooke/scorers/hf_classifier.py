@@ -25,15 +25,10 @@ class HFClassifierScorer:
     def score(self, texts: list[str]) -> np.ndarray:
         import torch
 
+        from hooke.scorers.base import encoded_batches
+
         out = []
-        for start in range(0, len(texts), self.batch_size):
-            enc = self.tokenizer(
-                list(texts[start : start + self.batch_size]),
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-                return_tensors="pt",
-            )
+        for enc in encoded_batches(self.tokenizer, texts, self.batch_size, self.max_length):
             with torch.no_grad():
                 probs = torch.softmax(self.model(**enc).logits.float(), dim=-1)
             out.append(probs[:, self.positive_index].numpy())
@@ -52,7 +47,7 @@ def positive_index(config, label: str | int) -> int:
 
 def build(spec: Mapping[str, Any], train, out_dir: Path) -> dict[str, float]:
     from hooke.hub import fetch_base
-    from hooke.scorers.base import accuracy
+    from hooke.scorers.base import heldout_figures
 
     fetch_base(
         {
@@ -63,11 +58,7 @@ def build(spec: Mapping[str, Any], train, out_dir: Path) -> dict[str, float]:
         out_dir / "model",
     )
     scorer = load(spec, out_dir)
-    return {
-        "heldout_accuracy": accuracy(scorer, train["text"].tolist(), train["label"].to_numpy()),
-        "heldout_size": float(len(train)),
-        "train_size": 0.0,
-    }
+    return heldout_figures(scorer, train)
 
 
 def load(spec: Mapping[str, Any], path: Path) -> HFClassifierScorer:

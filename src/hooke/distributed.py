@@ -1,0 +1,123 @@
+"""Training on one or many GPUs with the engines users trust: a job asking for GPUs (a
+`gpu` resource, set in a profile) re-launches itself under DeepSpeed's launcher with one of
+`config/deepspeed/*.json`; the HF / TRL trainers then run ZeRO. The global batch stays the
+configured one whatever the GPU count: gradient accumulation is computed, never hand-set."""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from hooke.errors import HookeError
+
+DEEPSPEED_DIR = Path(__file__).resolve().parents[2] / "config" / "deepspeed"
+DEEPSPEED_CONFIGS = ("zero2", "zero3", "zero2_offload", "zero3_offload")
+# Execution settings (config key `accelerate`): how a run uses the hardware. Set by
+# runtime.setup from the config, read by training_arguments; defaults suit a CPU.
+SETTINGS: dict[str, Any] = {
+    "precision": "auto",
+    "gradient_checkpointing": False,
+    "attention": "sdpa",
+    "deepspeed": "zero2",
+    "micro_batch_size": None,
+}
+
+
+def configure(settings: Mapping[str, Any] | None) -> None:
+    """Take the config's `accelerate` section (unknown keys are refused by the schema)."""
+    SETTINGS.update(settings or {})
+
+
+def world_size() -> int:
+    """Processes in this training run (1 unless started by a distributed launcher)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def rank() -> int:
+    """This process's global rank (0 when not distributed)."""
+    return int(os.environ.get("RANK", "0"))
+
+
+def is_main_process() -> bool:
+    """Only the main process writes a job's outputs."""
+    return rank() == 0
+
+
+def batch_plan(global_batch: int, world: int, micro_cap: int | None = None) -> tuple[int, int]:
+    """(per-device batch, gradient accumulation steps) whose product with `world` is exactly
+    `global_batch`, with the per-device batch at most `micro_cap` (None: no cap)."""
+    if global_batch % world:
+        raise HookeError(f"batch size {global_batch} does not divide over {world} processes")
+    per_process = global_batch // world
+    cap = min(per_process, micro_cap or per_process)
+    accumulation = math.ceil(per_process / cap)
+    while per_process % accumulation:
+        accumulation += 1
+    return per_process // accumulation, accumulation
+
+
+def precision_flags(on_gpu: bool, bf16_supported: bool) -> dict[str, bool]:
+    """TrainingArguments' bf16/fp16 flags for the configured precision."""
+    precision = SETTINGS["precision"]
+    if precision == "auto":
+        return {"bf16": on_gpu and bf16_supported, "fp16": False}
+    if precision in ("bf16", "fp16") and not on_gpu:
+        raise HookeError(f"accelerate.precision: {precision} needs a GPU; use fp32 or auto")
+    return {"bf16": precision == "bf16", "fp16": precision == "fp16"}
+
+
+def deepspeed_config(name: str | None) -> str | None:
+    """Path of a named DeepSpeed config (None: no DeepSpeed)."""
+    if not name:
+        return None
+    if name not in DEEPSPEED_CONFIGS:
+        raise HookeError(f"accelerate.deepspeed: '{name}' is not one of {DEEPSPEED_CONFIGS}")
+    return str(DEEPSPEED_DIR / f"{name}.json")
+
+
+def distributed_arguments() -> dict[str, Any]:
+    """TrainingArguments that switch DeepSpeed on when running under its launcher."""
+    if "LOCAL_RANK" not in os.environ or not SETTINGS.get("deepspeed"):
+        return {}
+    return {"deepspeed": deepspeed_config(SETTINGS["deepspeed"])}
+
+
+def needs_launcher(gpus: int) -> bool:
+    """Whether a job must be re-launched: more than one GPU, or ZeRO on one, and not already
+    inside a launched process."""
+    if "LOCAL_RANK" in os.environ or gpus < 1:
+        return False
+    return gpus > 1 or bool(SETTINGS.get("deepspeed"))
+
+
+def free_port() -> int:
+    """A free TCP port for the rendezvous of one job (jobs on one node must not collide)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def launch_command(gpus: int, script: str | Path, port: int) -> list[str]:
+    """The DeepSpeed launcher command (`deepspeed ...`, as the launcher module of this
+    interpreter) that runs `script` (the job's own script file, which carries its `snakemake`
+    object) once per local GPU: an argv list, never a shell string."""
+    import importlib.util
+
+    if gpus < 1:
+        raise HookeError(f"resources.gpu: {gpus} GPUs cannot be launched")
+    if importlib.util.find_spec("deepspeed") is None:
+        raise HookeError("a job with GPUs needs DeepSpeed: pip install 'hooke[deepspeed]'")
+    return [
+        sys.executable,
+        "-m",
+        "deepspeed.launcher.runner",
+        f"--num_gpus={gpus}",
+        f"--master_port={port}",
+        "--no_local_rank",
+        str(script),
+    ]
