@@ -52,7 +52,7 @@ wildcard_constraints:
     path="forward|inverse",
     n=r"\d+",
     direction="positive_first|negative_first",
-    algorithm="sft|dpo|kto|simpo",
+    algorithm="sft|dpo|kto|simpo|grpo",
 
 
 include: "rules/data.smk"

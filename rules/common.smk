@@ -159,6 +159,13 @@ def perturbing_pool(wildcards):
     return getattr(rules.prepare_data.output, pool).format(task=wildcards.task)
 
 
+def reward_scorer(wildcards):
+    """GRPO's reward model: the task's scorer (the other algorithms need none)."""
+    if wildcards.algorithm != "grpo":
+        return []
+    return rules.train_scorer.output.scorer.format(task=wildcards.task)
+
+
 def rebound_eval(wildcards=None):
     """Generation and scoring settings of Setting II, with the scoring threshold."""
     return canonical({**config["rebound"]["eval"], "threshold": config["score"]["threshold"]})

@@ -33,6 +33,7 @@ rule finetune_perturbed:
         aligned=rules.finetune_aligned.output.run,
         pool=perturbing_pool,
         opposite=aligning_pool,
+        scorer=reward_scorer,
     output:
         run=directory(
             "results/rebound/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}"

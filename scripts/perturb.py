@@ -27,4 +27,5 @@ with entry(snakemake, seed=int(w.seed), trains=True):
         meta,
         trust_remote_code=params.trust_remote_code,
         lora=params.lora,
+        scorer_dir=inputs.get("scorer") or None,
     )

@@ -96,3 +96,25 @@ def test_paper_config_plans_the_whole_paper_dag_offline(tmp_path):
     assert counts["finetune_aligned"] == 16 + 14 * 2 * 4
     assert counts["download_base"] == 17 and counts["prepare_data"] == 4
     assert counts["total"] == 874  # with scorers, tables, figures and the environment record
+
+
+def test_conda_envs_pin_what_pyproject_pins():
+    import re
+    import tomllib
+
+    from conftest import ROOT
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    versions = dict(pin.split("==") for pin in pins)
+    checked = 0
+    for env in sorted((ROOT / "envs").glob("*.yaml")):
+        spec = yaml.safe_load(env.read_text())
+        pip = next(d["pip"] for d in spec["dependencies"] if isinstance(d, dict))
+        for line in pip:
+            match = re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)", line)
+            if match:
+                name, version = match.groups()
+                assert versions.get(name) == version, f"{env.name}: {name}=={version}"
+                checked += 1
+    assert checked >= 20

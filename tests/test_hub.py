@@ -78,3 +78,45 @@ def test_tokenizer_model_mismatch(tmp_path):
     model.resize_token_embeddings(10)
     with pytest.raises(HookeError, match="tokenizer has"):
         check_pair(model, tokenizer, "here")
+
+
+def test_the_commit_a_download_resolved_to_is_recorded(tmp_path):
+    import json
+
+    from hooke.hub import REVISION_FILE, record_revision
+
+    download = tmp_path / ".cache" / "huggingface" / "download"
+    download.mkdir(parents=True)
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    for name in ("config.json", "model.safetensors"):
+        (download / f"{name}.metadata").write_text(f'{commit}\n"etag"\n1.0\n')
+    record = record_revision(tmp_path, "org/model", "step1000")
+    assert record == {"repo": "org/model", "requested": "step1000", "commit": commit}
+    assert json.loads((tmp_path / REVISION_FILE).read_text()) == record
+
+
+def test_vllm_backend_without_vllm_fails_in_one_line(tmp_path, monkeypatch):
+    import importlib.util
+
+    import pandas as pd
+
+    from hooke.errors import HookeError
+    from hooke.generate import harvest
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name: None if name == "vllm" else real_find_spec(name)
+    )
+    prompts = tmp_path / "prompts.parquet"
+    pd.DataFrame({"prompt": ["a film"]}).to_parquet(prompts)
+    params = {
+        "prompts": 1,
+        "backend": "vllm",
+        "temperature": 1.0,
+        "top_p": 1.0,
+        "max_new_tokens": 4,
+        "batch_size": 1,
+    }
+    with pytest.raises(HookeError, match="harvest backend 'vllm' is not installed"):
+        harvest(tmp_path, prompts, tmp_path / "out.parquet", params, seed=0, slice_k=1)
+    assert not (tmp_path / "out.parquet").exists()

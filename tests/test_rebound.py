@@ -91,6 +91,16 @@ def test_unpaired_feedback_labels():
     assert frame.completion.tolist() == [" bad", " good", " awful", " great"]
 
 
+META = {
+    "setting": "rebound",
+    "base": "b",
+    "task": "t",
+    "seed": 0,
+    "direction": "positive_first",
+    "config_hash": "x",
+}
+
+
 @pytest.mark.parametrize("algorithm", ["sft", "dpo", "kto", "simpo"])
 def test_every_algorithm_perturbs_with_checkpoints(tmp_path, algorithm):
     from helpers import save_tiny_lm
@@ -107,14 +117,7 @@ def test_every_algorithm_perturbs_with_checkpoints(tmp_path, algorithm):
     positive = tmp_path / "positive.parquet"
     pd.DataFrame(rows, columns=["prompt", "response"]).to_parquet(negative)
     pd.DataFrame(rows[::-1], columns=["prompt", "response"]).to_parquet(positive)
-    meta = {
-        "setting": "rebound",
-        "base": "b",
-        "task": "t",
-        "seed": 0,
-        "direction": "positive_first",
-        "config_hash": "x",
-    }
+    meta = dict(META)
     params = {"batch_size": 4, "learning_rate": 1e-3, "max_length": 32, "beta": 0.1}
     out = tmp_path / "run"
     perturb(model, negative, positive, out, algorithm, [0, 4, 8], params, meta)
@@ -122,3 +125,56 @@ def test_every_algorithm_perturbs_with_checkpoints(tmp_path, algorithm):
     assert (out / "examples-8" / "model.safetensors").is_file()
     losses = read_metrics(out / "metrics.parquet").column("value").to_pylist()
     assert len(losses) >= 2 and all(math.isfinite(v) for v in losses)
+
+
+def test_grpo_perturbs_toward_the_scorers_undesirable_pole(tmp_path):
+    """Online RL with the task scorer as reward: a keyword scorer (desirable = says 'good')
+    rewards completions without it when the run perturbs away from the desirable pole."""
+    from helpers import save_tiny_lm
+
+    from hooke.metrics import read_metrics
+    from hooke.rebound import perturb, pole_reward
+    from hooke.scorers import build_scorer, load_scorer
+
+    scorer_dir = tmp_path / "scorer"
+    labelled = pd.DataFrame({"text": ["good", "bad"], "label": [1, 0]})
+    build_scorer({"kind": "keyword", "keywords": ["good"]}, labelled, scorer_dir)
+    away = pole_reward(load_scorer(scorer_dir), toward_desirable=False)
+    assert away(["p", "p"], [" a good film", " a bad film"]) == [0.0, 1.0]
+    toward = pole_reward(load_scorer(scorer_dir), toward_desirable=True)
+    assert toward(["p"], [" good"]) == [1.0]
+
+    model = save_tiny_lm(tmp_path / "aligned")
+    rows = [(f"a film number {i}", "a bad plot") for i in range(8)]
+    pool = tmp_path / "negative.parquet"
+    pd.DataFrame(rows, columns=["prompt", "response"]).to_parquet(pool)
+    meta = dict(META)
+    params = {
+        "batch_size": 2,
+        "learning_rate": 1e-3,
+        "max_length": 32,
+        "beta": 0.1,
+        "num_generations": 2,
+        "max_completion_length": 6,
+    }
+    out = tmp_path / "run"
+    perturb(model, pool, pool, out, "grpo", [0, 2, 4], params, meta, scorer_dir=scorer_dir)
+    assert (out / "examples-2" / "model.safetensors").is_file()
+    assert (out / "examples-4" / "model.safetensors").is_file()
+    losses = read_metrics(out / "metrics.parquet").column("value").to_pylist()
+    assert len(losses) == 2 and all(math.isfinite(v) for v in losses)
+
+
+def test_grpo_without_a_scorer_is_refused(tmp_path):
+    from helpers import save_tiny_lm
+
+    from hooke.rebound import perturb
+
+    model = save_tiny_lm(tmp_path / "aligned")
+    pool = tmp_path / "pool.parquet"
+    pd.DataFrame({"prompt": ["a"] * 4, "response": ["b"] * 4}).to_parquet(pool)
+    meta = dict(META)
+    params = {"batch_size": 2, "learning_rate": 1e-3, "max_length": 32, "beta": 0.1}
+    with pytest.raises(HookeError, match="'grpo' needs the task's scorer"):
+        perturb(model, pool, pool, tmp_path / "run", "grpo", [0, 2], params, meta)
+    assert not (tmp_path / "run").exists()

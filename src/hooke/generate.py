@@ -11,6 +11,7 @@ import pandas as pd
 
 from hooke.atomic import atomic_file
 from hooke.data import read_split
+from hooke.errors import HookeError
 from hooke.models import load_model, load_tokenizer
 from hooke.runtime import progress
 
@@ -90,11 +91,61 @@ def harvest(
     slice_k: int,
     trust_remote_code=False,
 ) -> None:
-    """Let slice θk answer the held-out prompts; write `prompt,response,slice,seed,...`."""
-    model = load_model(model_dir, trust_remote_code)
-    tokenizer = load_tokenizer(model_dir, trust_remote_code, padding_side="left")
+    """Let slice θk answer the held-out prompts; write `prompt,response,slice,seed,...`.
+    Batched HF generation by default; vLLM when `backend: vllm` (and it is installed)."""
     prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
-    frame = generate_responses(model, tokenizer, prompts, params, seed)
+    if params.get("backend", "hf") == "vllm":
+        frame = generate_with_vllm(model_dir, prompts, params, seed, trust_remote_code)
+    else:
+        model = load_model(model_dir, trust_remote_code)
+        tokenizer = load_tokenizer(model_dir, trust_remote_code, padding_side="left")
+        frame = generate_responses(model, tokenizer, prompts, params, seed)
     frame = frame.assign(slice=slice_k, seed=seed)
     with atomic_file(out_path) as tmp:
         frame.to_parquet(tmp, index=False)
+
+
+def generate_with_vllm(
+    model_dir: str | Path,
+    prompts: list[str],
+    params: Mapping[str, Any],
+    seed: int,
+    trust_remote_code: bool = False,
+) -> pd.DataFrame:
+    """The same rows as `generate_responses`, sampled by vLLM (GPU). gen_nll comes from
+    vLLM's log-probabilities of the sampled tokens. A LoRA slice is merged into a plain
+    model directory first (vLLM loads plain safetensors models)."""
+    import importlib.util
+    import tempfile
+
+    if importlib.util.find_spec("vllm") is None:
+        raise HookeError("harvest backend 'vllm' is not installed: pip install vllm")
+    from vllm import LLM, SamplingParams
+
+    with tempfile.TemporaryDirectory() as merged:
+        if (Path(model_dir) / "adapter_config.json").is_file():
+            load_model(model_dir, trust_remote_code).save_pretrained(merged)
+            load_tokenizer(model_dir, trust_remote_code).save_pretrained(merged)
+            model_dir = merged
+        llm = LLM(model=str(model_dir), seed=seed, trust_remote_code=trust_remote_code)
+        sampling = SamplingParams(
+            temperature=params["temperature"],
+            top_p=params["top_p"],
+            max_tokens=params["max_new_tokens"],
+            seed=seed,
+            logprobs=0,
+        )
+        outputs = llm.generate(prompts, sampling)
+    rows = []
+    for prompt, output in zip(prompts, outputs, strict=True):
+        sample = output.outputs[0]
+        n = max(len(sample.token_ids), 1)
+        rows.append(
+            {
+                "prompt": prompt,
+                "response": sample.text.strip(),
+                "gen_nll": float(-(sample.cumulative_logprob or 0.0) / n),
+                "n_tokens": len(sample.token_ids),
+            }
+        )
+    return pd.DataFrame(rows)

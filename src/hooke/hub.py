@@ -16,6 +16,7 @@ from typing import Any
 from hooke.atomic import atomic_dir
 from hooke.errors import HookeError
 
+REVISION_FILE = "hooke-revision.json"
 ALLOW = ["*.json", "*.safetensors", "*.model", "*.txt", "*.tiktoken", "*.py"]
 
 
@@ -47,6 +48,7 @@ def fetch_base(spec: Mapping[str, Any], out_dir: str | Path) -> Path:
                 )
             except Exception as exc:  # network, auth, missing repo: one line, not a traceback
                 raise HookeError(f"base '{repo}' could not be downloaded: {exc}") from None
+            record_revision(tmp, repo, spec.get("revision"))
             shutil.rmtree(tmp / ".cache", ignore_errors=True)
         if not any(tmp.glob("*.safetensors")):
             raise HookeError(
@@ -55,3 +57,23 @@ def fetch_base(spec: Mapping[str, Any], out_dir: str | Path) -> Path:
         if not (tmp / "config.json").is_file():
             raise HookeError(f"base '{repo}' has no config.json: not a model")
     return Path(out_dir)
+
+
+def record_revision(folder: Path, repo: str, requested: str | None) -> dict[str, Any]:
+    """Write REVISION_FILE: the commit a download actually resolved to (huggingface_hub's
+    download metadata holds it), so that a base pinned by branch or left unpinned can be
+    pinned afterwards."""
+    import json
+
+    commits = set()
+    for meta in (folder / ".cache" / "huggingface" / "download").rglob("*.metadata"):
+        lines = meta.read_text().splitlines()
+        if lines:
+            commits.add(lines[0].strip())
+    record = {
+        "repo": repo,
+        "requested": requested,
+        "commit": sorted(commits)[0] if len(commits) == 1 else None,
+    }
+    (folder / REVISION_FILE).write_text(json.dumps(record, indent=2) + "\n")
+    return record

@@ -29,7 +29,7 @@ from hooke.trainer import (
     train_resumably,
 )
 
-ALGORITHMS = ("sft", "dpo", "kto", "simpo")
+ALGORITHMS = ("sft", "dpo", "kto", "simpo", "grpo")
 
 # Which pool aligns and which perturbs, per direction.
 POOLS = {"positive_first": ("positive", "negative"), "negative_first": ("negative", "positive")}
@@ -126,6 +126,7 @@ def _trainer(
     out: Path,
     seed: int,
     callbacks: list,
+    reward=None,
 ):
     """The engine for one perturbation algorithm: HF Trainer for SFT, TRL for the rest."""
     from datasets import Dataset
@@ -221,7 +222,56 @@ def _trainer(
             processing_class=tokenizer,
             callbacks=callbacks,
         )
+    if algorithm == "grpo":
+        return _grpo_trainer(model, tokenizer, perturb, params, out, common, callbacks, reward)
     raise HookeError(f"rebound algorithm '{algorithm}' is unknown (known: {', '.join(ALGORITHMS)})")
+
+
+def pole_reward(scorer, toward_desirable: bool):
+    """GRPO's reward: the task scorer's P(desirable) of a completion when the perturbation
+    pushes toward the desirable pole, 1 - P when it pushes away from it (the usual case)."""
+
+    def reward(prompts, completions, **_):
+        probs = score_responses(scorer, list(prompts), [str(c).strip() for c in completions])
+        return (probs if toward_desirable else 1.0 - probs).tolist()
+
+    reward.__name__ = "desirable" if toward_desirable else "undesirable"
+    return reward
+
+
+def _grpo_trainer(model, tokenizer, perturb, params, out, common, callbacks, reward):
+    """Online RL (GRPO, TRL) on the perturbing pool's prompts with the task scorer as reward:
+    the paper's PPO ablation in today's TRL. A step takes `batch_size` prompts, each answered
+    `num_generations` times, so the grid still counts perturbing prompts seen."""
+    from datasets import Dataset
+    from trl import GRPOConfig, GRPOTrainer
+
+    from hooke.trainer import training_arguments
+
+    if reward is None:
+        raise HookeError("rebound algorithm 'grpo' needs the task's scorer as its reward")
+    generations = params.get("num_generations", 4)
+    grpo = {**common, "per_device_train_batch_size": params["batch_size"] * generations}
+    args = training_arguments(
+        out,
+        config_class=GRPOConfig,
+        num_generations=generations,
+        max_completion_length=params.get("max_completion_length", 32),
+        beta=params["beta"],
+        temperature=1.0,
+        shuffle_dataset=False,
+        include_num_input_tokens_seen="no",
+        **grpo,
+    )
+    data = Dataset.from_dict({"prompt": perturb["prompt"].tolist()})
+    return GRPOTrainer(
+        model=model,
+        reward_funcs=[reward],
+        args=args,
+        train_dataset=data,
+        processing_class=tokenizer,
+        callbacks=callbacks,
+    )
 
 
 def perturb(
@@ -235,9 +285,10 @@ def perturb(
     meta: Mapping[str, Any],
     trust_remote_code=False,
     lora=None,
+    scorer_dir=None,
 ) -> None:
     """Fine-tune the aligned model on the perturbing pool, one pass over max(grid) examples,
-    saving a checkpoint at every grid point."""
+    saving a checkpoint at every grid point. GRPO's reward is the scorer in `scorer_dir`."""
     from hooke.train import load_trainable
 
     model, tokenizer = load_trainable(aligned_dir, trust_remote_code, lora)
@@ -260,12 +311,22 @@ def perturb(
             work / "trainer",
             meta["seed"],
             [fail_on_nonfinite(), saver.callback],
+            reward=_reward(scorer_dir, meta),
         )
         records = train_resumably(trainer, work / "trainer")
         write_metrics(
             metrics_table(loss_rows(records), algorithm=algorithm, **meta), work / "metrics.parquet"
         )
         _drop(work / "trainer")
+
+
+def _reward(scorer_dir, meta: Mapping[str, Any]):
+    """GRPO's reward from the task scorer, toward the perturbing pole of the run's direction."""
+    if not scorer_dir:
+        return None
+    from hooke.scorers import load_scorer
+
+    return pole_reward(load_scorer(scorer_dir), meta["direction"] == "negative_first")
 
 
 def _drop(path: Path) -> None:
