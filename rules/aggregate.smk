@@ -65,7 +65,8 @@ rule aggregate_tables:
         "../scripts/aggregate.py"
 
 
-# DuckDB SQL over the Setting II scores: curves, Table 3, two-stage slopes, rank tests.
+# DuckDB SQL over the Setting II scores: curves, Table 3, two-stage slopes, rank tests;
+# Setting III: the elasticity index along size and tokens, the Hooke's-law exponent.
 rule aggregate_rebound:
     input:
         scores=rebound_metrics,
@@ -114,6 +115,29 @@ rule aggregate_rebound:
             subcategory="tables",
         ),
         hooke_check_md="results/tables/hooke_check.md",
+        hooke_fit=report(
+            "results/tables/hooke_fit.csv",
+            caption="../report/hooke_fit.rst",
+            category="Setting III",
+            subcategory="tables",
+        ),
+        hooke_fit_md="results/tables/hooke_fit.md",
+        rebound_axes="results/tables/rebound_axes.csv",
+        rebound_axes_md="results/tables/rebound_axes.md",
+        elasticity=report(
+            "results/tables/elasticity.csv",
+            caption="../report/elasticity.rst",
+            category="Setting III",
+            subcategory="tables",
+        ),
+        elasticity_md="results/tables/elasticity.md",
+        elasticity_trends=report(
+            "results/tables/elasticity_trends.csv",
+            caption="../report/elasticity_trends.rst",
+            category="Setting III",
+            subcategory="tables",
+        ),
+        elasticity_trends_md="results/tables/elasticity_trends.md",
     log:
         "logs/aggregate_rebound/aggregate_rebound.log",
     benchmark:

@@ -209,7 +209,11 @@ def rebound_targets():
     """The Setting II tables and figures, when the config has a rebound section."""
     if not config.get("rebound"):
         return []
-    return [*rules.aggregate_rebound.output, *rules.draw_rebound.output]
+    return [
+        *rules.aggregate_rebound.output,
+        *rules.draw_rebound.output,
+        *rules.draw_scaling.output,
+    ]
 
 
 def base_tokens(wildcards):

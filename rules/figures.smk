@@ -82,3 +82,35 @@ rule draw_rebound:
         runtime=10,
     script:
         "../scripts/draw_rebound.py"
+
+
+# Setting III figures: the paper's Figs. 5 and 6 (rebound by size, by pre-training tokens),
+# the elasticity index along both axes, and the Hooke's-law check.
+rule draw_scaling:
+    input:
+        curves=rules.aggregate_rebound.output.rebound_curves,
+        elasticity=rules.aggregate_rebound.output.elasticity,
+        hooke_check=rules.aggregate_rebound.output.hooke_check,
+        hooke_fit=rules.aggregate_rebound.output.hooke_fit,
+    output:
+        **{
+            f"{name}_{kind}": report(
+                f"results/figures/{name}.{kind}",
+                caption=f"../report/{name}.rst",
+                category="Setting III",
+                subcategory="figures" if kind == "png" else "interactive figures",
+            )
+            for name in ("rebound_size", "rebound_tokens", "elasticity_trend", "hooke_law")
+            for kind in ("html", "png")
+        },
+    log:
+        "logs/draw_scaling/draw_scaling.log",
+    benchmark:
+        "benchmarks/draw_scaling/draw_scaling.tsv"
+    conda:
+        "../envs/report.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/draw_scaling.py"

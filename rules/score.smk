@@ -100,5 +100,6 @@ rule score_base:
         base_dir=base_model_dir,
         trust_remote_code=trust_remote_code,
         eval=rebound_eval,
+        pretrain_tokens=base_tokens,
     script:
         "../scripts/score_base.py"

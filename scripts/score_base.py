@@ -21,5 +21,6 @@ with entry(snakemake, seed=int(w.seed)):
         params.eval,
         meta,
         trust_remote_code=params.trust_remote_code,
+        pretrain_tokens=params.pretrain_tokens,
     )
     print("base model:", figures)

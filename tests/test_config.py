@@ -95,7 +95,7 @@ def test_paper_config_plans_the_whole_paper_dag_offline(tmp_path):
     assert counts["finetune_perturbed"] == 64 + 14 * 2 * 4
     assert counts["finetune_aligned"] == 16 + 14 * 2 * 4
     assert counts["download_base"] == 17 and counts["prepare_data"] == 4
-    assert counts["total"] == 874  # with scorers, tables, figures and the environment record
+    assert counts["total"] == 875  # with scorers, tables, figures and the environment record
 
 
 def test_conda_envs_pin_what_pyproject_pins():
@@ -118,3 +118,28 @@ def test_conda_envs_pin_what_pyproject_pins():
                 assert versions.get(name) == version, f"{env.name}: {name}=={version}"
                 checked += 1
     assert checked >= 20
+
+
+def test_setting_iii_axes_expand_the_rebound_dag(tmp_path):
+    """The miniature's five bases (three sizes at 800k tokens, three budgets of one run):
+    every base runs the main algorithm at every volume, the ablation base runs them all."""
+    from conftest import ROOT, snakemake
+
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    setting = config["rebound"]
+    result = snakemake(
+        tmp_path, "-n", "--quiet", "rules", configfile=ROOT / "config" / "config.yaml"
+    )
+    counts = {
+        line.split()[0]: int(line.split()[1])
+        for line in result.stdout.splitlines()
+        if len(line.split()) == 2 and line.split()[1].isdigit()
+    }
+    bases, volumes = len(setting["bases"]), len(setting["volumes"])
+    algorithms = len(setting["algorithms"])
+    assert bases == 5 and setting["ablation_bases"] == ["tiny-800k"]
+    assert counts["pretrain_slices"] == 3  # three runs; the budgets are slices of one
+    assert counts["finetune_aligned"] == bases * volumes
+    assert counts["finetune_perturbed"] == volumes * (algorithms + (bases - 1))
+    assert counts["score_rebound"] == counts["finetune_perturbed"]
+    assert counts["score_base"] == bases and counts["draw_scaling"] == 1

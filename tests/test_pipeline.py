@@ -137,6 +137,7 @@ def test_scoring_change_reruns_only_scoring(copied_run, tmp_path):
         "score_base": 1,
         "aggregate_rebound": 1,
         "draw_rebound": 1,
+        "draw_scaling": 1,
         "all": 1,
     }
 

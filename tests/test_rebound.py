@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -178,3 +179,57 @@ def test_grpo_without_a_scorer_is_refused(tmp_path):
     with pytest.raises(HookeError, match="'grpo' needs the task's scorer"):
         perturb(model, pool, pool, tmp_path / "run", "grpo", [0, 2], params, meta)
     assert not (tmp_path / "run").exists()
+
+
+def test_fit_exponent_recovers_a_known_exponent():
+    from hooke.rebound_summary import fit_exponent
+
+    rng = np.random.default_rng(1)
+    k = np.logspace(0, 4, 12)
+    ratio = -3.0 * k**0.7 * np.exp(rng.normal(0, 0.05, k.size))
+    fit = fit_exponent(k, ratio)
+    assert fit["exponent"] == pytest.approx(0.7, abs=0.03)
+    assert fit["ci_low"] < 0.7 < fit["ci_high"] and fit["ci_high"] - fit["ci_low"] < 0.1
+    assert fit["runs"] == 12 and fit["opposite_signs"] == 1.0
+    flat = fit_exponent([1, 10, 100], [2.0, 2.0, 2.0])  # no dependence on k: exponent 0
+    assert flat["exponent"] == pytest.approx(0.0, abs=1e-9) and flat["opposite_signs"] == 0.0
+    assert np.isnan(fit_exponent([1, 2], [1, 2])["exponent"])  # too few runs to fit
+
+
+def test_elasticity_index_and_its_trends_along_both_axes():
+    from hooke.rebound_summary import elasticity, index_trends
+
+    bases = {  # three sizes at 800k tokens, three budgets of the middle size
+        "s": (1e5, 8e5, 0.2),
+        "m": (4e5, 8e5, 0.5),
+        "l": (9e5, 8e5, 0.9),
+        "m-200k": (4e5, 2e5, 0.1),
+        "m-400k": (4e5, 4e5, 0.3),
+    }
+    slope_rows, axes = [], []
+    for base, (params, tokens, index) in bases.items():
+        axes.append({"base": base, "params": params, "tokens": tokens})
+        for aligned in (100, 200):
+            slope_rows.append(
+                {
+                    "base": base,
+                    "task": "t",
+                    "direction": "positive_first",
+                    "algorithm": "sft",
+                    "aligned": aligned,
+                    "score_start": 0.6,
+                    "early_drop_per_100": index + 0.1,
+                    "late_drop_per_100": 0.1,
+                }
+            )
+    table = elasticity(pd.DataFrame(slope_rows), pd.DataFrame(axes))
+    assert table.set_index(["base", "aligned"]).elasticity_index.loc["l", 100] == pytest.approx(0.9)
+    trends = index_trends(table)
+    size = trends[(trends.axis == "params") & (trends.aligned == 0)]
+    assert size.bases.tolist() == ["s, m, l"] and size.at_tokens.tolist() == [8e5]
+    assert size.spearman_rho.iloc[0] == pytest.approx(1.0)
+    assert size.p_one_sided.iloc[0] == pytest.approx(1 / 6)
+    budget = trends[(trends.axis == "tokens") & (trends.aligned == 100)]
+    assert budget.bases.tolist() == ["m-200k, m-400k, m"]
+    assert budget.spearman_rho.iloc[0] == pytest.approx(1.0)
+    assert len(trends) == 2 * 3  # two axes x (two volumes and their mean)

@@ -57,8 +57,8 @@ def cluster():
 def test_tiny_config_through_the_slurm_profile_equals_a_local_run(cluster, tmp_path, tiny_run):
     workdir = tmp_path / "run"
     result = snakemake(workdir, "all", "--profile", str(local_profile(tmp_path / "profile")))
-    assert "submitted with SLURM jobid" in result.stdout + result.stderr
-    assert list((workdir / "logs" / "slurm").rglob("*.log")), "no job went through sbatch"
+    submitted = (result.stdout + result.stderr).count("submitted with SLURM jobid")
+    assert submitted >= 30, f"only {submitted} jobs went through sbatch"
     local, slurm = _metrics(tiny_run), _metrics(workdir)
     assert len(local) > 20
     assert slurm == local

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from hooke.atomic import atomic_file
@@ -160,6 +161,147 @@ def rebound_curves(curves: pd.DataFrame, reference: pd.DataFrame, metric: str) -
             row=alt.Row("run:N", title="base · task"),
         )
         .properties(title=title)
+    )
+
+
+def note(text: str) -> alt.Chart:
+    """A chart that only says why there is nothing to draw."""
+    return alt.Chart(pd.DataFrame({"text": [text]})).mark_text(size=14).encode(text="text:N")
+
+
+def axis_bases(index: pd.DataFrame, axis: str) -> list[str]:
+    """The bases of the longest run of Setting III's `axis` (params or tokens): those sharing
+    the other tag, ordered along the axis; empty when no group has three."""
+    held = "tokens" if axis == "params" else "params"
+    axes = index[["base", "params", "tokens"]].drop_duplicates().dropna(subset=[axis])
+    best: list[str] = []
+    for _, group in axes.groupby(held, dropna=False):
+        if group[axis].nunique() >= 3 and len(group) > len(best):
+            best = group.sort_values(axis).base.tolist()
+    return best
+
+
+def axis_curves(curves: pd.DataFrame, index: pd.DataFrame, axis: str) -> alt.Chart:
+    """The paper's Figs. 5 and 6: the task score under perturbation, one panel per model size
+    (`params`) or pre-training budget (`tokens`), one line per aligning volume."""
+    bases = axis_bases(index, axis)
+    label = "parameters" if axis == "params" else "pre-training tokens"
+    if not bases:
+        return note(f"No three bases along {label} in this config (Setting III needs them).")
+    tags = index[["base", "params", "tokens"]].drop_duplicates()
+    data = curves[(curves.metric == "mean_p_positive") & curves.base.isin(bases)].merge(
+        tags, on="base"
+    )
+    data = data.assign(panel=data.base + " (" + data[axis].map(lambda v: f"{v:,.0f}") + ")")
+    order = [p for b in bases for p in data.panel.unique() if p.startswith(b + " (")]
+    line = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("perturbed:Q", title="perturbing examples seen"),
+            y=alt.Y("value:Q", title="mean P(positive)", scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "aligned:O", title="aligning examples", scale=alt.Scale(scheme="viridis")
+            ),
+            tooltip=[
+                "base",
+                "task",
+                "algorithm",
+                "aligned",
+                "perturbed",
+                alt.Tooltip("value:Q", format=".4f"),
+            ],
+        )
+        .properties(width=220, height=180)
+    )
+    return line.facet(
+        column=alt.Column("panel:N", title=f"base ({label})", sort=order),
+        row=alt.Row("algorithm:N", title="perturbation"),
+    ).properties(title=f"Setting III: rebound along {label}")
+
+
+def elasticity_trend(index: pd.DataFrame) -> alt.Chart:
+    """The elasticity index (early minus late drop per 100 perturbing examples) of each base
+    along both axes of Setting III, one line per aligning volume."""
+    panels = []
+    for axis, label in (("params", "parameters"), ("tokens", "pre-training tokens")):
+        data = index[index.base.isin(axis_bases(index, axis))]
+        if data.empty:
+            panels.append(note(f"No three bases along {label}."))
+            continue
+        panels.append(
+            alt.Chart(data)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X(f"{axis}:Q", title=label, scale=alt.Scale(type="log")),
+                y=alt.Y(
+                    "elasticity_index:Q", title="elasticity index (drop per 100, early - late)"
+                ),
+                color=alt.Color(
+                    "aligned:O", title="aligning examples", scale=alt.Scale(scheme="viridis")
+                ),
+                strokeDash=alt.StrokeDash("algorithm:N", title="perturbation"),
+                tooltip=[
+                    "base",
+                    "algorithm",
+                    "aligned",
+                    alt.Tooltip("elasticity_index:Q", format=".4f"),
+                ],
+            )
+            .properties(width=300, height=220, title=f"along {label}")
+        )
+    return alt.hconcat(*panels).properties(title="Setting III: elasticity index by size and data")
+
+
+def hooke_law(check: pd.DataFrame, fit: pd.DataFrame) -> alt.Chart:
+    """|delta on D_a / delta on D_p| against k = |D_p| / |D_a| (log-log), per algorithm, with
+    the theory's slope-1 line through the data's geometric mean and the fitted exponent."""
+    data = check.dropna(subset=["ratio", "k"]).assign(abs_ratio=lambda f: f.ratio.abs())
+    data = data[data.abs_ratio > 0]
+    if data.empty:
+        return note("No run has both compression changes: nothing to check.")
+    data = data.assign(signs=np.where(data.ratio < 0, "opposite (theory)", "same"))
+    points = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=60)
+        .encode(
+            x=alt.X("k:Q", title="k = |D_p| / |D_a| (tokens)", scale=alt.Scale(type="log")),
+            y=alt.Y(
+                "abs_ratio:Q", title="|Δ bits/byte on D_a / Δ on D_p|", scale=alt.Scale(type="log")
+            ),
+            color=alt.Color("algorithm:N", title="perturbation"),
+            shape=alt.Shape("signs:N", title="signs of the two changes"),
+            tooltip=[
+                "base",
+                "algorithm",
+                "aligned",
+                alt.Tooltip("ratio:Q", format=".3f"),
+                alt.Tooltip("k:Q", format=".1f"),
+            ],
+        )
+    )
+    layers = [points]
+    if len(data) >= 2:
+        centre_x, centre_y = np.exp(np.log(data.k).mean()), np.exp(np.log(data.abs_ratio).mean())
+        xs = np.array([data.k.min(), data.k.max()])
+        theory = pd.DataFrame({"k": xs, "abs_ratio": centre_y * xs / centre_x})
+        layers.append(
+            alt.Chart(theory)
+            .mark_line(strokeDash=[4, 4], color="grey")
+            .encode(x="k:Q", y="abs_ratio:Q")
+        )
+    fitted = "; ".join(
+        f"{r.algorithm}: exponent {r.exponent:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
+        for r in fit.itertuples()
+        if np.isfinite(r.exponent)
+    )
+    return alt.layer(*layers).properties(
+        width=420,
+        height=300,
+        title={
+            "text": "Hooke's law check: theory predicts slope 1 (dashed) and opposite signs",
+            "subtitle": fitted or "too few runs to fit an exponent",
+        },
     )
 
 

@@ -439,9 +439,17 @@ def _volumes(direction: str, aligned: int, perturbed: int) -> dict[str, int]:
 
 
 def score_base(
-    base_dir, prompts_path, scorer_dir, out_path, params, meta, trust_remote_code=False
+    base_dir,
+    prompts_path,
+    scorer_dir,
+    out_path,
+    params,
+    meta,
+    trust_remote_code=False,
+    pretrain_tokens: int | None = None,
 ) -> dict[str, float]:
-    """The base model's task score: the reference line of the rebound curves."""
+    """The base model's task score, the reference line of the rebound curves, and its place
+    on Setting III's axes: parameter count (counted) and pre-training tokens (the base's tag)."""
     from hooke.scorers import load_scorer
 
     model = load_model(base_dir, trust_remote_code)
@@ -451,6 +459,9 @@ def score_base(
         model, None, tokenizer, prompts, load_scorer(scorer_dir), params, meta["seed"]
     )
     figures.pop("kl_to_base")
+    figures["model_params"] = float(sum(p.numel() for p in model.parameters()))
+    if pretrain_tokens:
+        figures["pretrain_tokens"] = float(pretrain_tokens)
     rows = [
         {"step": 0, "n_pos": 0, "n_neg": 0, "metric": k, "value": v} for k, v in figures.items()
     ]

@@ -1,6 +1,8 @@
-"""Setting II summaries from the curves table: Table 3 (KL to the base after alignment, and
-the perturbing examples needed to bring it under epsilon), the two-stage slopes of each
-curve, and the rank test of "more alignment data, steeper early drop"."""
+"""Setting II and III summaries from the curves table: Table 3 (KL to the base after
+alignment, and the perturbing examples needed to bring it under epsilon), the two-stage
+slopes of each curve, the rank test of "more alignment data, steeper early drop", the
+elasticity index and its trend over model size and pre-training tokens, and the fitted
+exponent of the Hooke's-law check."""
 
 from __future__ import annotations
 
@@ -86,12 +88,101 @@ def rank_tests(slope_table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def elasticity(slope_table: pd.DataFrame, axes: pd.DataFrame) -> pd.DataFrame:
+    """The elasticity index of each run: early minus late drop of the task score per 100
+    perturbing examples. Positive when the fall is fast and then slows (the paper's two-stage
+    rebound), zero for a straight line, negative when it speeds up. With each base's size and
+    pre-training tokens."""
+    index = slope_table.assign(
+        elasticity_index=slope_table.early_drop_per_100 - slope_table.late_drop_per_100
+    )
+    columns = [*RUN, "score_start", "early_drop_per_100", "late_drop_per_100"]
+    return index[[*columns, "elasticity_index"]].merge(axes, on="base", how="left")
+
+
+AXES = {"params": "tokens", "tokens": "params"}  # an axis varies one tag, holding the other
+
+
+def index_trends(index: pd.DataFrame) -> pd.DataFrame:
+    """Spearman correlation of the elasticity index with model size (bases of equal
+    pre-training tokens) and with pre-training tokens (bases of equal size), per run family
+    and aligning volume, and over the mean of the volumes (`aligned` = 0); one-sided p-value
+    (H1: the index grows along the axis, as the paper reports)."""
+    if index.empty:
+        return pd.DataFrame()
+    pooled = (
+        index.groupby([*RUN[:-1], "params", "tokens"], dropna=False, as_index=False)
+        .elasticity_index.mean()
+        .assign(aligned=0)
+    )
+    rows = []
+    for axis, held in AXES.items():
+        frame = pd.concat([index, pooled], ignore_index=True).dropna(subset=[axis])
+        family = [*RUN[1:], held]  # every base along the axis, the rest of the run fixed
+        for key, group in frame.groupby(family, dropna=False, sort=True):
+            if group[axis].nunique() < 3:
+                continue
+            rho, p = spearman_one_sided(group[axis], group.elasticity_index)
+            rows.append(
+                {
+                    "axis": axis,
+                    **dict(zip([*RUN[1:], f"at_{held}"], key, strict=True)),
+                    "bases": ", ".join(group.sort_values(axis).base),
+                    "spearman_rho": rho,
+                    "p_one_sided": p,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def fit_exponent(
+    k: np.ndarray, ratio: np.ndarray, resamples: int = 2000, seed: int = 0
+) -> dict[str, float]:
+    """Least-squares slope of log|ratio| on log k (the theory: |delta_a / delta_p| ~ k^1, since
+    a dataset's change of compression rate goes as 1 / its size), with a bootstrap 95% CI
+    over the runs."""
+    k, ratio = np.asarray(k, float), np.asarray(ratio, float)
+    keep = np.isfinite(k) & np.isfinite(ratio) & (k > 0) & (ratio != 0)
+    x, y = np.log(k[keep]), np.log(np.abs(ratio[keep]))
+    figures = {"runs": float(keep.sum()), "opposite_signs": float((ratio[keep] < 0).mean())}
+    if keep.sum() < 3 or np.ptp(x) == 0:
+        return {**figures, "exponent": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+    exponent = float(np.polyfit(x, y, 1)[0])
+    rng = np.random.default_rng(seed)
+    draws = []
+    for _ in range(resamples):
+        pick = rng.integers(0, len(x), len(x))
+        if np.ptp(x[pick]) > 0:
+            draws.append(np.polyfit(x[pick], y[pick], 1)[0])
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return {**figures, "exponent": exponent, "ci_low": float(low), "ci_high": float(high)}
+
+
+def hooke_fit(check: pd.DataFrame) -> pd.DataFrame:
+    """The fitted exponent of the Hooke's-law check per perturbation algorithm and direction,
+    over every base and aligning volume (theory: exponent 1, opposite signs)."""
+    rows = []
+    for key, runs in check.groupby(["direction", "algorithm"], sort=True):
+        rows.append(
+            {
+                "direction": key[0],
+                "algorithm": key[1],
+                **fit_exponent(runs.k.to_numpy(), runs.ratio.to_numpy()),
+                "theory": 1.0,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def rebound_tables(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
-    """Every Setting II table from the `metrics` view of `con`."""
+    """Every Setting II and III table from the `metrics` view of `con`."""
     curves = run_sql(con, "rebound_curves")
     compression = run_sql(con, "rebound_compression")
     con.register("compression", compression)
     slope_table = slopes(curves, params["early_examples"])
+    axes = run_sql(con, "rebound_axes")
+    index = elasticity(slope_table, axes)
+    check = run_sql(con, "hooke_check")
     return {
         "rebound_curves": curves,
         "rebound_reference": run_sql(con, "rebound_reference"),
@@ -99,5 +190,9 @@ def rebound_tables(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
         "rebound_slopes": slope_table,
         "rebound_rank_tests": rank_tests(slope_table),
         "rebound_compression": compression,
-        "hooke_check": run_sql(con, "hooke_check"),
+        "hooke_check": check,
+        "hooke_fit": hooke_fit(check),
+        "rebound_axes": axes,
+        "elasticity": index,
+        "elasticity_trends": index_trends(index),
     }
