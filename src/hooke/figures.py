@@ -192,6 +192,8 @@ def axis_curves(curves: pd.DataFrame, index: pd.DataFrame, axis: str) -> alt.Cha
     data = curves[(curves.metric == "mean_p_positive") & curves.base.isin(bases)].merge(
         tags, on="base"
     )
+    shared = set.intersection(*(set(data[data.base == b].algorithm) for b in bases))
+    data = data[data.algorithm.isin(shared)]  # the algorithms every base on the axis ran
     data = data.assign(panel=data.base + " (" + data[axis].map(lambda v: f"{v:,.0f}") + ")")
     order = [p for b in bases for p in data.panel.unique() if p.startswith(b + " (")]
     line = (

@@ -52,14 +52,14 @@ def _rebound(tables: Path) -> list[str]:
     if slopes.is_file():
         for r in pd.read_csv(slopes).itertuples():
             lines.append(
-                f"  {r.algorithm} after {r.aligned} aligning examples: score "
+                f"  {r.base} {r.algorithm} after {r.aligned} aligning examples: score "
                 f"{r.score_start:.3f} -> {r.score_end:.3f}; drop per 100 examples "
                 f"early {r.early_drop_per_100:+.3f}, late {r.late_drop_per_100:+.3f}"
             )
     if tests.is_file():
         for r in pd.read_csv(tests).itertuples():
             lines.append(
-                f"  {r.algorithm}: more alignment -> steeper early drop? Spearman rho "
+                f"  {r.base} {r.algorithm}: more alignment -> steeper early drop? Spearman rho "
                 f"{r.spearman_rho:+.2f} over {r.volumes} volumes "
                 f"(one-sided p = {r.p_one_sided:.3g})"
             )
@@ -72,9 +72,39 @@ def _rebound(tables: Path) -> list[str]:
     return lines
 
 
+def _scaling(tables: Path) -> list[str]:
+    """Setting III: the elasticity index per base, its trends, the Hooke's-law exponent."""
+    lines = []
+    index, trends, fit = (
+        tables / f"{name}.csv" for name in ("elasticity", "elasticity_trends", "hooke_fit")
+    )
+    if index.is_file():
+        frame = pd.read_csv(index)
+        for (base, algorithm), runs in frame.groupby(["base", "algorithm"]):
+            lines.append(
+                f"Setting III: {base} ({runs.params.iloc[0]:,.0f} params, "
+                f"{runs.tokens.iloc[0]:,.0f} tokens) {algorithm} elasticity index "
+                f"{runs.elasticity_index.mean():+.4f} (mean of {len(runs)} volumes)"
+            )
+    if trends.is_file() and trends.stat().st_size > 1:
+        for r in pd.read_csv(trends).query("aligned == 0").itertuples():
+            lines.append(
+                f"  index along {r.axis} ({r.bases}), {r.algorithm}: Spearman rho "
+                f"{r.spearman_rho:+.2f} (one-sided p = {r.p_one_sided:.3g})"
+            )
+    if fit.is_file():
+        for r in pd.read_csv(fit).itertuples():
+            lines.append(
+                f"  Hooke's law, {r.algorithm}: exponent {r.exponent:.2f} "
+                f"[{r.ci_low:.2f}, {r.ci_high:.2f}] over {int(r.runs)} runs (theory 1), "
+                f"opposite signs in {r.opposite_signs:.0%}"
+            )
+    return lines
+
+
 def summarise(results: Path) -> str:
     tables, figures = results / "tables", results / "figures"
-    lines = _resistance(tables) + _rebound(tables)
+    lines = _resistance(tables) + _rebound(tables) + _scaling(tables)
     scorer = tables / "scorer.csv"
     if scorer.is_file():
         for row in pd.read_csv(scorer).itertuples():
