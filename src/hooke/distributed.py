@@ -5,6 +5,7 @@ configured one whatever the GPU count: gradient accumulation is computed, never 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import socket
@@ -121,3 +122,27 @@ def launch_command(gpus: int, script: str | Path, port: int) -> list[str]:
         "--no_local_rank",
         str(script),
     ]
+
+
+@contextlib.contextmanager
+def gathered(model):
+    """The full parameters of a model trained under ZeRO-3 (each process holds a shard of
+    every tensor) for the duration of the block; a no-op otherwise. Collective: every process
+    of the job must enter it."""
+    partitioned = [p for p in model.parameters() if hasattr(p, "ds_id")]
+    if not partitioned:
+        yield model
+        return
+    import deepspeed
+
+    with deepspeed.zero.GatheredParameters(partitioned, modifier_rank=None):
+        yield model
+
+
+def save_trained(model, tokenizer, target: str | Path) -> None:
+    """Save a model being trained (and its tokenizer) from the main process only, gathering
+    ZeRO-3 shards first: a plain `save_pretrained` there writes empty tensors."""
+    with gathered(model):
+        if is_main_process():
+            model.save_pretrained(target, safe_serialization=True)
+            tokenizer.save_pretrained(target)

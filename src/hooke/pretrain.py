@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hooke.atomic import resumable_dir
+from hooke.distributed import save_trained
 from hooke.errors import HookeError
 from hooke.metrics import metrics_table, write_metrics
 from hooke.provenance import config_hash
@@ -101,8 +102,7 @@ class SaveSlices:
             def on_step_end(self, args, state, control, model=None, **kwargs):
                 target = outer.steps_to_dirs.get(state.global_step)
                 if target is not None:
-                    model.save_pretrained(target, safe_serialization=True)
-                    outer.tokenizer.save_pretrained(target)
+                    save_trained(model, outer.tokenizer, target)
 
         self.steps_to_dirs = dict(steps_to_dirs)
         self.tokenizer = tokenizer

@@ -14,6 +14,7 @@ import pandas as pd
 
 from hooke.atomic import resumable_dir
 from hooke.data import read_split
+from hooke.distributed import save_trained
 from hooke.errors import HookeError
 from hooke.metrics import metrics_table, write_metrics
 from hooke.models import load_model, load_tokenizer
@@ -82,8 +83,7 @@ def align(
             epochs=params["epochs"],
             resumable=True,
         )
-        model.save_pretrained(work / "model", safe_serialization=True)
-        tokenizer.save_pretrained(work / "model")
+        save_trained(model, tokenizer, work / "model")
         write_metrics(
             metrics_table(loss_rows(records), algorithm="sft", **meta), work / "metrics.parquet"
         )

@@ -12,6 +12,7 @@ import pandas as pd
 
 from hooke.atomic import atomic_file, resumable_dir
 from hooke.data import read_split
+from hooke.distributed import gathered
 from hooke.errors import HookeError
 from hooke.measures import example_kl, example_nll
 from hooke.metrics import metrics_table, write_metrics
@@ -237,10 +238,11 @@ def inverse_ft(
             meta["seed"],
             epochs=params["epochs"],
         )
-    end, kl_end = (
-        example_nll(trainee, tokenizer, train),
-        example_kl(generator, trainee, tokenizer, held_out),
-    )
+    with gathered(trainee):  # under ZeRO-3 each process holds only shards of the weights
+        end, kl_end = (
+            example_nll(trainee, tokenizer, train),
+            example_kl(generator, trainee, tokenizer, held_out),
+        )
     summary = {
         "nll_start": start.mean(),
         "nll_end": end.mean(),

@@ -95,6 +95,9 @@ def train_resumably(trainer, output_dir: str | Path) -> list[dict[str, Any]]:
     if resume:
         print(f"resuming from {resume}")
     trainer.train(resume_from_checkpoint=resume)
+    if getattr(trainer, "is_deepspeed_enabled", False):
+        zero = trainer.model_wrapped.zero_optimization_stage()
+        print(f"trained by {type(trainer.model_wrapped).__name__}, ZeRO stage {zero}")
     return history_records(trainer.state.log_history)
 
 
