@@ -15,8 +15,28 @@ SCHEMA = ROOT / "config" / "schema.yaml"
 
 
 def test_shipped_configs_pass():
-    check_config(yaml.safe_load((ROOT / "config" / "config.yaml").read_text()), SCHEMA)
+    for name in ("config.yaml", "paper.yaml", "gpu_smoke.yaml"):
+        check_config(yaml.safe_load((ROOT / "config" / name).read_text()), SCHEMA)
     check_config(load_test_config(), SCHEMA)
+
+
+def test_gpu_smoke_config_plans_every_stage(tmp_path):
+    """config/gpu_smoke.yaml (scripts/gpu_smoke.sh) plans pre-training through Setting II."""
+    from conftest import snakemake
+
+    result = snakemake(
+        tmp_path, "-n", "--quiet", "rules", configfile=ROOT / "config" / "gpu_smoke.yaml"
+    )
+    for rule in (
+        "pretrain_slices",
+        "finetune_slices",
+        "harvest_responses",
+        "finetune_inverse",
+        "finetune_aligned",
+        "finetune_perturbed",
+        "score_rebound",
+    ):
+        assert rule in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -172,3 +172,21 @@ def test_zero_on_cpu_trains_and_saves_what_a_plain_run_does(stage, tmp_path, tin
         assert weight.shape == theirs[name].shape, name  # ZeRO-3 shards were gathered
         assert (weight - theirs[name]).abs().max() < 1e-4, name
     assert (workdir / target).is_file()
+
+
+def test_gpu_smoke_script_refuses_to_run_without_a_gpu(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    script = ROOT / "scripts" / "gpu_smoke.sh"
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+    result = subprocess.run(
+        ["bash", str(script), str(tmp_path / "smoke")],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHON": sys.executable, "CUDA_VISIBLE_DEVICES": ""},
+    )
+    assert result.returncode != 0 and "gpu_smoke: no CUDA device" in result.stderr
+    assert not (tmp_path / "smoke").exists()
