@@ -190,3 +190,17 @@ def test_gpu_smoke_script_refuses_to_run_without_a_gpu(tmp_path):
     )
     assert result.returncode != 0 and "gpu_smoke: no CUDA device" in result.stderr
     assert not (tmp_path / "smoke").exists()
+
+
+def test_each_process_uses_its_local_rank_gpu(monkeypatch):
+    import torch
+
+    from hooke.models import device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert device() == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setenv("LOCAL_RANK", "3")
+    assert device() == torch.device("cuda", 3)
+    monkeypatch.delenv("LOCAL_RANK")
+    assert device() == torch.device("cuda", 0)

@@ -53,7 +53,7 @@ def generate_responses(
     batch_size = params["batch_size"]
     for start in progress(range(0, len(prompts), batch_size), desc="generate", unit="batch"):
         batch = prompts[start : start + batch_size]
-        enc = tokenizer(batch, return_tensors="pt", padding=True)
+        enc = tokenizer(batch, return_tensors="pt", padding=True).to(model.device)
         with torch.no_grad():
             out = model.generate(
                 **enc,
@@ -69,6 +69,7 @@ def generate_responses(
         gen_mask = _generated_mask(generated, tokenizer.eos_token_id)
         mask = torch.cat([enc["attention_mask"], gen_mask], dim=1)
         nll, count = _sequence_nll(model, out, mask, prompt_len)
+        generated, gen_mask, nll, count = (t.cpu() for t in (generated, gen_mask, nll, count))
         for i, prompt in enumerate(batch):
             text = tokenizer.decode(generated[i][gen_mask[i].bool()], skip_special_tokens=True)
             rows.append(

@@ -9,6 +9,16 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def model_device(model):
+    """Where a model's weights live (HF models say; a bare nn.Module, by its parameters)."""
+    import torch
+
+    if hasattr(model, "device"):
+        return model.device
+    first = next(iter(model.parameters()), None)
+    return first.device if first is not None else torch.device("cpu")
+
+
 def nll_from_logits(logits, labels):
     """Summed NLL and token count per row. logits (B, T, V) predict labels (B, T) shifted by
     one; label -100 is ignored. Returns two (B,) tensors."""
@@ -62,12 +72,13 @@ def example_nll(model, tokenizer, dataset, batch_size: int = 32) -> ExampleScore
     totals, counts = [], []
     with torch.no_grad():
         for batch in _batches(dataset, tokenizer, batch_size):
+            batch = batch.to(model_device(model))
             logits = model(
                 input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
             ).logits
             total, count = nll_from_logits(logits, batch["labels"])
-            totals.append(total.numpy())
-            counts.append(count.numpy())
+            totals.append(total.cpu().numpy())
+            counts.append(count.cpu().numpy())
     return ExampleScores(np.concatenate(totals), np.concatenate(counts))
 
 
@@ -80,12 +91,14 @@ def example_kl(model_p, model_q, tokenizer, dataset, batch_size: int = 32) -> Ex
     totals, counts = [], []
     with torch.no_grad():
         for batch in _batches(dataset, tokenizer, batch_size):
+            batch = batch.to(model_device(model_p))
             inputs = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
+            logits_q = model_q(**{k: v.to(model_device(model_q)) for k, v in inputs.items()}).logits
             total, count = kl_from_logits(
-                model_p(**inputs).logits, model_q(**inputs).logits, batch["labels"]
+                model_p(**inputs).logits, logits_q.to(model_device(model_p)), batch["labels"]
             )
-            totals.append(total.numpy())
-            counts.append(count.numpy())
+            totals.append(total.cpu().numpy())
+            counts.append(count.cpu().numpy())
     return ExampleScores(np.concatenate(totals), np.concatenate(counts))
 
 
@@ -112,8 +125,11 @@ def bits_per_byte(
         )
         labels = enc["input_ids"].masked_fill(enc["attention_mask"] == 0, -100)
         with torch.no_grad():
-            logits = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits
-        total, count = nll_from_logits(logits, labels)
+            logits = model(
+                input_ids=enc["input_ids"].to(model_device(model)),
+                attention_mask=enc["attention_mask"].to(model_device(model)),
+            ).logits
+        total, count = nll_from_logits(logits.cpu(), labels)
         bits += float(total.sum()) / math.log(2)
         tokens += float(count.sum())
         for ids, mask in zip(enc["input_ids"], enc["attention_mask"], strict=True):

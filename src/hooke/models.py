@@ -8,15 +8,31 @@ from typing import Any
 from hooke.errors import HookeError
 
 
-def load_model(path: str | Path, trust_remote_code: bool = False, **kwargs: Any):
-    """A causal LM from a local directory (weights must be safetensors). A directory holding
-    a LoRA adapter (a stage trained with `lora`) is loaded onto its own base, itself loaded
-    this way, and merged: every stage sees a plain model."""
-    from transformers import AutoModelForCausalLM
+def device():
+    """This process's device: its GPU when there is one (a launched process: its local
+    rank's), else the CPU."""
+    import os
 
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+    return torch.device("cpu")
+
+
+def load_model(path: str | Path, trust_remote_code: bool = False, **kwargs: Any):
+    """A causal LM from a local directory (weights must be safetensors), on this process's
+    device. A directory holding a LoRA adapter (a stage trained with `lora`) is loaded onto
+    its own base, itself loaded this way, and merged: every stage sees a plain model."""
     path = Path(path)
     if (path / "adapter_config.json").is_file():
-        return load_merged_adapter(path, trust_remote_code, **kwargs)
+        return load_merged_adapter(path, trust_remote_code, **kwargs).to(device())
+    return _load_plain(path, trust_remote_code, **kwargs).to(device())
+
+
+def _load_plain(path: Path, trust_remote_code: bool = False, **kwargs: Any):
+    from transformers import AutoModelForCausalLM
+
     if not (path / "config.json").is_file():
         raise HookeError(f"{path}: not a model directory (no config.json)")
     if not any(path.glob("*.safetensors")):

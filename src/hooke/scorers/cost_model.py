@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from hooke.errors import HookeError
+from hooke.models import device
 
 # beaver-7b's dialogue template; `template` in the config overrides it.
 BEAVER_TEMPLATE = "BEGINNING OF CONVERSATION: USER: {prompt} ASSISTANT:{response}"
@@ -53,8 +54,9 @@ class CostModelScorer:
         out = []
         for enc in encoded_batches(self.tokenizer, texts, self.batch_size, self.max_length):
             with torch.no_grad():
-                hidden = self.backbone(**enc).last_hidden_state.float()
-            last = enc["attention_mask"].sum(dim=1) - 1  # right padding: last real token
+                hidden = self.backbone(**enc.to(self.backbone.device)).last_hidden_state
+            hidden = hidden.float().cpu()
+            last = enc["attention_mask"].sum(dim=1).cpu() - 1  # right padding: last real token
             end = hidden[torch.arange(hidden.shape[0]), last]
             score = end @ self.weight[0]
             if self.bias is not None:
@@ -92,7 +94,7 @@ def load(spec: Mapping[str, Any], path: Path) -> CostModelScorer:
 
     model_dir = path / "model"
     try:
-        backbone = AutoModel.from_pretrained(model_dir, use_safetensors=True)
+        backbone = AutoModel.from_pretrained(model_dir, use_safetensors=True).to(device())
         tokenizer = AutoTokenizer.from_pretrained(model_dir)
     except (OSError, ValueError) as exc:
         raise HookeError(f"{model_dir}: could not load the cost model: {exc}") from None

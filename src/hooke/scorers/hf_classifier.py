@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from hooke.errors import HookeError
+from hooke.models import device
 
 
 class HFClassifierScorer:
@@ -30,8 +31,9 @@ class HFClassifierScorer:
         out = []
         for enc in encoded_batches(self.tokenizer, texts, self.batch_size, self.max_length):
             with torch.no_grad():
-                probs = torch.softmax(self.model(**enc).logits.float(), dim=-1)
-            out.append(probs[:, self.positive_index].numpy())
+                logits = self.model(**enc.to(self.model.device)).logits
+            probs = torch.softmax(logits.float(), dim=-1)
+            out.append(probs[:, self.positive_index].cpu().numpy())
         return np.concatenate(out) if out else np.zeros(0)
 
 
@@ -67,7 +69,7 @@ def load(spec: Mapping[str, Any], path: Path) -> HFClassifierScorer:
     trust = bool(spec.get("trust_remote_code", False))
     model = AutoModelForSequenceClassification.from_pretrained(
         path / "model", use_safetensors=True, trust_remote_code=trust
-    )
+    ).to(device())
     tokenizer = AutoTokenizer.from_pretrained(path / "model", trust_remote_code=trust)
     return HFClassifierScorer(
         model,
