@@ -129,7 +129,7 @@ def bits_per_byte(
                 input_ids=enc["input_ids"].to(model_device(model)),
                 attention_mask=enc["attention_mask"].to(model_device(model)),
             ).logits
-        total, count = nll_from_logits(logits.cpu(), labels)
+        total, count = nll_from_logits(logits, labels.to(logits.device))
         bits += float(total.sum()) / math.log(2)
         tokens += float(count.sum())
         for ids, mask in zip(enc["input_ids"], enc["attention_mask"], strict=True):
