@@ -82,7 +82,7 @@ rule resistance:
         rules.draw_figures.output,
 
 
-# Setting II alone.
+# Settings II and III alone (the rebound runs over every base).
 rule rebound:
     input:
         rebound_targets(),
