@@ -80,6 +80,10 @@ def test_cost_model_scores_the_head_at_the_last_token(tmp_path):
         cost = float(hidden @ weight[0])
         expected.append(1 / (1 + np.exp(cost)))  # P(safe) = sigmoid(-cost)
     np.testing.assert_allclose(scorer.score(texts), expected, rtol=1e-4, atol=1e-6)
+    extra = scorer.extra_metrics(np.array(expected))
+    costs = [-np.log(p / (1 - p)) for p in expected]
+    assert extra["mean_cost"] == pytest.approx(np.mean(costs), rel=1e-6)
+    assert extra["unsafe_share"] == pytest.approx(np.mean([c > 0 for c in costs]))
     # a prompt goes through beaver's dialogue template
     with_prompt = scorer.score(["fine"], prompts=["how are you"])
     alone = scorer.score(["BEGINNING OF CONVERSATION: USER: how are you ASSISTANT:fine"])

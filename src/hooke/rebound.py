@@ -21,7 +21,7 @@ from hooke.models import load_model, load_tokenizer
 from hooke.pretrain import SaveSlices
 from hooke.provenance import config_hash
 from hooke.runtime import progress
-from hooke.scorers.base import score_responses
+from hooke.scorers.base import extra_metrics, score_responses
 from hooke.trainer import (
     checkpointing,
     completion_dataset,
@@ -354,6 +354,7 @@ def evaluate(
     return {
         "mean_p_positive": float(probs.mean()),
         "positive_share": float((probs >= params["threshold"]).mean()),
+        **extra_metrics(scorer, probs),
         "kl_to_base": kl,
         "response_tokens": float(responses["n_tokens"].mean()),
     }

@@ -9,6 +9,7 @@ from typing import Any
 from hooke.data import read_split
 from hooke.metrics import metrics_table, write_metrics
 from hooke.scorers import build_scorer, load_scorer
+from hooke.scorers.base import extra_metrics
 from hooke.scorers.base import score_responses as score_pairs
 
 
@@ -36,12 +37,12 @@ def score_responses(
 ) -> dict[str, float]:
     """Mean P(positive) and share above `threshold` of a harvest's responses."""
     harvest = read_split(responses_path, ["prompt", "response"])
-    probs = score_pairs(
-        load_scorer(scorer_dir), harvest["prompt"].tolist(), harvest["response"].tolist()
-    )
+    scorer = load_scorer(scorer_dir)
+    probs = score_pairs(scorer, harvest["prompt"].tolist(), harvest["response"].tolist())
     figures = {
         "mean_p_positive": float(probs.mean()),
         "positive_share": float((probs >= threshold).mean()),
+        **extra_metrics(scorer, probs),
     }
     rows = [{"metric": name, "value": value} for name, value in figures.items()]
     write_metrics(metrics_table(rows, **meta), out_path)

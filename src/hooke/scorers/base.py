@@ -74,6 +74,12 @@ def accuracy(scorer: Scorer, texts: list[str], labels: np.ndarray) -> float:
     return float((predicted == np.asarray(labels)).mean())
 
 
+def extra_metrics(scorer: Scorer, probs: np.ndarray) -> dict[str, float]:
+    """Measures a kind of scorer adds to the shared two (a cost model: mean cost, unsafe
+    share)."""
+    return scorer.extra_metrics(probs) if hasattr(scorer, "extra_metrics") else {}
+
+
 def heldout_figures(scorer: Scorer, labelled: Any) -> dict[str, float]:
     """The figures of a scorer that is not trained here: the whole labelled split tests it."""
     return {
