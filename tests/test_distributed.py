@@ -119,7 +119,7 @@ def test_two_processes_through_the_deepspeed_launcher_match_one(tmp_path, tiny_r
         "finetune_slices:gpu=2",
         configfile=config,
     )
-    log = (workdir / "logs/finetune_slices/micro-8k/imdb.log").read_text()
+    log = (workdir / "logs/finetune_slices/micro-8k/imdb.log").read_text()  # not clobbered
     assert "deepspeed.launcher.runner --num_gpus=2" in log
     assert "dist_world_size=2" in log
     two, one = _loss_curve(workdir), _loss_curve(tiny_run)

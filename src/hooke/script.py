@@ -23,8 +23,11 @@ def entry(snakemake: Any, seed: int = 0, trains: bool = False) -> Iterator[None]
     log_path = snakemake.log[0] if snakemake.log else None
     if log_path:
         os.makedirs(os.path.dirname(log_path) or ".", exist_ok=True)
-        # Processes started by the launcher append to the log their parent opened.
-        log = open(log_path, "a" if "LOCAL_RANK" in os.environ else "w", buffering=1)
+        # Every writer appends (O_APPEND): a job's launcher and the processes it starts share
+        # this log, and a writer at its own offset would overwrite the others' lines.
+        if "LOCAL_RANK" not in os.environ:  # the job itself starts a fresh log
+            open(log_path, "w").close()
+        log = open(log_path, "a", buffering=1)
         sys.stdout.flush()
         sys.stderr.flush()
         os.dup2(log.fileno(), 1)
