@@ -13,10 +13,25 @@ STATE_DIR=/var/spool/slurmctld
 SPOOL_DIR=/var/spool/slurmd
 LOG_DIR=/var/log/slurm
 
+# A daemon counts as running unless it is gone or a zombie (a killed daemon whose parent
+# has not reaped it yet still matches by name).
+running() { ps -C "$1" -o stat= 2>/dev/null | grep -qv '^Z'; }
+
+stop() {
+    for daemon in "$@"; do
+        pkill -x "$daemon" || true
+    done
+    for _ in $(seq 20); do
+        local alive=0
+        for daemon in "$@"; do running "$daemon" && alive=1; done
+        [[ $alive == 0 ]] && return 0
+        sleep 0.5
+    done
+    for daemon in "$@"; do pkill -9 -x "$daemon" || true; done
+}
+
 if [[ "${1:-up}" == "down" ]]; then
-    pkill -x slurmd || true
-    pkill -x slurmctld || true
-    pkill -x munged || true
+    stop slurmd slurmctld munged
     exit 0
 fi
 
@@ -33,8 +48,8 @@ fi
 chown -R munge:munge /etc/munge /run/munge /var/lib/munge /var/log/munge 2>/dev/null || true
 chmod 0700 /etc/munge
 chmod 0400 /etc/munge/munge.key
-if ! pgrep -x munged >/dev/null; then
-    runuser -u munge -- /usr/sbin/munged
+if ! running munged; then
+    runuser -u munge -- /usr/sbin/munged --force
 fi
 
 node=$(hostname -s)
@@ -50,6 +65,7 @@ ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
+DefMemPerCPU=1024
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 SlurmUser=root
@@ -69,22 +85,23 @@ EOF
 )
 if [[ ! -f "$CONF_DIR/slurm.conf" ]] || [[ "$(cat "$CONF_DIR/slurm.conf")" != "$conf" ]]; then
     printf '%s\n' "$conf" > "$CONF_DIR/slurm.conf"
-    pkill -x slurmd || true
-    pkill -x slurmctld || true
-    sleep 1
+    stop slurmd slurmctld
 fi
 
-pgrep -x slurmctld >/dev/null || /usr/sbin/slurmctld
-pgrep -x slurmd >/dev/null || /usr/sbin/slurmd
+# A throwaway test cluster: a controller (re)started here forgets the jobs of its last life
+# (-c), so a job cut off by a kill cannot hold the node's CPUs and memory forever.
+running slurmctld || /usr/sbin/slurmctld -c
+running slurmd || /usr/sbin/slurmd -c
 
-for _ in $(seq 60); do
-    state=$(sinfo -h -N -o '%T' 2>/dev/null | head -n1 || true)
+deadline=$((SECONDS + 60))
+while (( SECONDS < deadline )); do
+    state=$(timeout 5 sinfo -h -N -o '%T' 2>/dev/null | head -n1 || true)
     if [[ "$state" == idle* || "$state" == mixed* || "$state" == allocated* ]]; then
         echo "slurm: node ${node} ${state} (${cpus} CPUs, ${mem_mb} MB)"
         exit 0
     fi
     if [[ "$state" == down* || "$state" == drain* ]]; then
-        scontrol update nodename="$node" state=resume >/dev/null 2>&1 || true
+        timeout 5 scontrol update nodename="$node" state=resume >/dev/null 2>&1 || true
     fi
     sleep 1
 done
