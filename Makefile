@@ -30,6 +30,7 @@ test: setup
 
 lint: setup
 	$(VENV)/bin/ruff check src scripts tests bench
+	$(VENV)/bin/snakefmt --check Snakefile rules
 	$(SNAKEMAKE) --lint
 
 clean:

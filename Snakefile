@@ -61,6 +61,7 @@ include: "rules/sft.smk"
 include: "rules/harvest.smk"
 include: "rules/inverse.smk"
 include: "rules/score.smk"
+include: "rules/rebound.smk"
 include: "rules/aggregate.smk"
 include: "rules/figures.smk"
 

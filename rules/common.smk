@@ -1,6 +1,5 @@
 # Helpers shared by the rule files (config look-ups and input functions), by name.
 
-import os
 import sys
 from pathlib import Path
 
@@ -8,6 +7,7 @@ from pathlib import Path
 # scripts/hooke link (Snakemake puts a script's folder on its sys.path), in any conda env.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
+from hooke import paths
 from hooke.config import canonical, check_config
 
 
@@ -28,7 +28,7 @@ def base_model_dir(wildcards):
     """The directory `from_pretrained` loads for the base (a slice inside a local run)."""
     spec = base_spec(wildcards)
     if spec["source"] == "local":
-        return os.path.join(base_model(wildcards), f"tokens-{spec['tokens']}")
+        return str(paths.tokens_dir(base_model(wildcards), spec["tokens"]))
     return base_model(wildcards)
 
 
@@ -48,10 +48,21 @@ def pretrain_text(wildcards):
     return rules.prepare_data.output.pretrain.format(task=task)
 
 
+def sft_slice(wildcards, k):
+    """The directory of SFT slice θk of the wildcards' base and task."""
+    return str(paths.slice_dir(rules.finetune_slices.output.run.format(**wildcards), k))
+
+
+def harvest_slice(wildcards):
+    """The slice θk that answers the prompts."""
+    return sft_slice(wildcards, wildcards.k)
+
+
 def trainee_slice(wildcards):
     """Path A trains the earlier slice θk; Path B the later θl."""
-    k = wildcards.k if wildcards.path == "forward" else wildcards.l
-    return os.path.join(rules.finetune_slices.output.run.format(**wildcards), f"slice-{k}")
+    return sft_slice(
+        wildcards, wildcards.k if wildcards.path == "forward" else wildcards.l
+    )
 
 
 def generator_k(wildcards):
@@ -61,8 +72,7 @@ def generator_k(wildcards):
 
 def generator_slice(wildcards):
     """The directory of the slice that wrote a path's training data."""
-    sft = rules.finetune_slices.output.run.format(**wildcards)
-    return os.path.join(sft, f"slice-{generator_k(wildcards)}")
+    return sft_slice(wildcards, generator_k(wildcards))
 
 
 def target_responses(wildcards):
@@ -144,19 +154,23 @@ def run_spec(wildcards):
     return canonical(config["pretrain"][wildcards.run])
 
 
-REBOUND_POOLS = {"positive_first": ("positive", "negative"), "negative_first": ("negative", "positive")}
-
-
 def aligning_pool(wildcards):
     """The pool a rebound run aligns on: positives when positive_first."""
-    pool = REBOUND_POOLS[wildcards.direction][0]
+    pool = paths.aligning_pool(wildcards.direction)
     return getattr(rules.prepare_data.output, pool).format(task=wildcards.task)
 
 
 def perturbing_pool(wildcards):
     """The pool a rebound run is perturbed with: negatives when positive_first."""
-    pool = REBOUND_POOLS[wildcards.direction][1]
+    pool = paths.perturbing_pool(wildcards.direction)
     return getattr(rules.prepare_data.output, pool).format(task=wildcards.task)
+
+
+def aligned_model_dir(wildcards):
+    """The aligned model inside the wildcards' finetune_aligned run."""
+    return str(
+        paths.aligned_model(rules.finetune_aligned.output.run.format(**wildcards))
+    )
 
 
 def reward_scorer(wildcards):
@@ -168,12 +182,15 @@ def reward_scorer(wildcards):
 
 def rebound_eval(wildcards=None):
     """Generation and scoring settings of Setting II, with the scoring threshold."""
-    return canonical({**config["rebound"]["eval"], "threshold": config["score"]["threshold"]})
+    return canonical(
+        {**config["rebound"]["eval"], "threshold": config["score"]["threshold"]}
+    )
 
 
 def rebound_grid():
     """(base, task, seed, direction, volume, algorithm) runs of Setting II. Every base gets
-    the first direction and algorithm; the ablation bases (all when unset) get every one."""
+    the first direction and algorithm; the ablation bases (all when unset) get every one.
+    """
     setting = config.get("rebound")
     if not setting:
         return []
@@ -199,7 +216,9 @@ def rebound_metrics(wildcards=None):
     runs = rebound_grid()
     scores = [rules.score_rebound.output.metrics.format(**run) for run in runs]
     bases = {
-        rules.score_base.output.metrics.format(base=r["base"], task=r["task"], seed=r["seed"])
+        rules.score_base.output.metrics.format(
+            base=r["base"], task=r["task"], seed=r["seed"]
+        )
         for r in runs
     }
     return scores + sorted(bases)
@@ -219,3 +238,38 @@ def rebound_targets():
 def base_tokens(wildcards):
     """Pre-training tokens of the base (a local slice's budget, or a hub base's `tokens` tag)."""
     return base_spec(wildcards).get("tokens")
+
+
+def table_outputs(category, *names, unreported=()):
+    """Named outputs of tables, each as CSV and Markdown; the CSV goes into the report with
+    its caption (report/<name>.rst) and labels, unless listed in `unreported`."""
+    outputs = {}
+    for name in names:
+        csv = f"results/tables/{name}.csv"
+        if name not in unreported:
+            csv = report(
+                csv,
+                caption=f"../report/{name}.rst",
+                category=category,
+                subcategory="tables",
+                labels={"table": name},
+            )
+        outputs[name] = csv
+        outputs[f"{name}_md"] = f"results/tables/{name}.md"
+    return outputs
+
+
+def figure_outputs(category, *names):
+    """Named outputs of figures, each as offline HTML and PNG, both in the report with the
+    figure's caption (report/<name>.rst) and labels."""
+    return {
+        f"{name}_{kind}": report(
+            f"results/figures/{name}.{kind}",
+            caption=f"../report/{name}.rst",
+            category=category,
+            subcategory="figures" if kind == "png" else "interactive figures",
+            labels={"figure": name, "format": kind},
+        )
+        for name in names
+        for kind in ("html", "png")
+    }

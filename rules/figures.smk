@@ -4,30 +4,7 @@ rule draw_figures:
         curves=rules.aggregate_tables.output.resistance_curves,
         cells=rules.aggregate_tables.output.resistance_cells,
     output:
-        curves_html=report(
-            "results/figures/resistance_curves.html",
-            caption="../report/resistance_curves.rst",
-            category="Setting I",
-            subcategory="interactive figures",
-        ),
-        curves_png=report(
-            "results/figures/resistance_curves.png",
-            caption="../report/resistance_curves.rst",
-            category="Setting I",
-            subcategory="figures",
-        ),
-        gaps_html=report(
-            "results/figures/resistance_gaps.html",
-            caption="../report/resistance_gaps.rst",
-            category="Setting I",
-            subcategory="interactive figures",
-        ),
-        gaps_png=report(
-            "results/figures/resistance_gaps.png",
-            caption="../report/resistance_gaps.rst",
-            category="Setting I",
-            subcategory="figures",
-        ),
+        **figure_outputs("Setting I", "resistance_curves", "resistance_gaps"),
     log:
         "logs/draw_figures/draw_figures.log",
     benchmark:
@@ -38,7 +15,7 @@ rule draw_figures:
         mem_mb=2000,
         runtime=10,
     script:
-        "../scripts/figures.py"
+        "../scripts/draw_figures.py"
 
 
 # Setting II figures: the paper's Fig. 4 (task score) and the distance to the base.
@@ -47,30 +24,7 @@ rule draw_rebound:
         curves=rules.aggregate_rebound.output.rebound_curves,
         reference=rules.aggregate_rebound.output.rebound_reference,
     output:
-        score_html=report(
-            "results/figures/rebound_score.html",
-            caption="../report/rebound_score.rst",
-            category="Setting II",
-            subcategory="interactive figures",
-        ),
-        score_png=report(
-            "results/figures/rebound_score.png",
-            caption="../report/rebound_score.rst",
-            category="Setting II",
-            subcategory="figures",
-        ),
-        kl_html=report(
-            "results/figures/rebound_kl.html",
-            caption="../report/rebound_kl.rst",
-            category="Setting II",
-            subcategory="interactive figures",
-        ),
-        kl_png=report(
-            "results/figures/rebound_kl.png",
-            caption="../report/rebound_kl.rst",
-            category="Setting II",
-            subcategory="figures",
-        ),
+        **figure_outputs("Setting II", "rebound_score", "rebound_kl"),
     log:
         "logs/draw_rebound/draw_rebound.log",
     benchmark:
@@ -93,16 +47,13 @@ rule draw_scaling:
         hooke_check=rules.aggregate_rebound.output.hooke_check,
         hooke_fit=rules.aggregate_rebound.output.hooke_fit,
     output:
-        **{
-            f"{name}_{kind}": report(
-                f"results/figures/{name}.{kind}",
-                caption=f"../report/{name}.rst",
-                category="Setting III",
-                subcategory="figures" if kind == "png" else "interactive figures",
-            )
-            for name in ("rebound_size", "rebound_tokens", "elasticity_trend", "hooke_law")
-            for kind in ("html", "png")
-        },
+        **figure_outputs(
+            "Setting III",
+            "rebound_size",
+            "rebound_tokens",
+            "elasticity_trend",
+            "hooke_law",
+        ),
     log:
         "logs/draw_scaling/draw_scaling.log",
     benchmark:

@@ -16,7 +16,8 @@ rule harvest_responses:
         mem_mb=3000,
         runtime=60,
     params:
+        slice=harvest_slice,
         trust_remote_code=trust_remote_code,
         generation=canonical(config["resistance"]["harvest"]),
     script:
-        "../scripts/harvest.py"
+        "../scripts/harvest_responses.py"

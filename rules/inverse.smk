@@ -24,34 +24,4 @@ rule finetune_inverse:
         lora=base_lora,
         train=canonical(config["resistance"]["inverse"]),
     script:
-        "../scripts/inverse_ft.py"
-
-
-# Setting II: perturb an aligned model with the other pole, a checkpoint at each grid point.
-rule finetune_perturbed:
-    input:
-        aligned=rules.finetune_aligned.output.run,
-        pool=perturbing_pool,
-        opposite=aligning_pool,
-        scorer=reward_scorer,
-    output:
-        run=directory(
-            "results/rebound/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}"
-        ),
-    log:
-        "logs/finetune_perturbed/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}.log",
-    benchmark:
-        "benchmarks/finetune_perturbed/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}.tsv"
-    conda:
-        "../envs/train.yaml"
-    threads: 1
-    resources:
-        mem_mb=4000,
-        runtime=120,
-    params:
-        trust_remote_code=trust_remote_code,
-        lora=base_lora,
-        grid=config.get("rebound", {}).get("grid", []),
-        train=canonical(config.get("rebound", {}).get("perturb", {})),
-    script:
-        "../scripts/perturb.py"
+        "../scripts/finetune_inverse.py"

@@ -17,7 +17,7 @@ rule pretrain_slices:
     params:
         spec=run_spec,
     script:
-        "../scripts/pretrain.py"
+        "../scripts/pretrain_slices.py"
 
 
 # Fetch a hub base (safetensors, pinned revision) or copy a local model directory.

@@ -8,5 +8,11 @@ from hooke.script import entry
 inputs, out = snakemake.input, snakemake.output
 with entry(snakemake):
     curves, reference = pd.read_csv(inputs.curves), pd.read_csv(inputs.reference)
-    save_chart(rebound_curves(curves, reference, "mean_p_positive"), out.score_html, out.score_png)
-    save_chart(rebound_curves(curves, reference, "kl_to_base"), out.kl_html, out.kl_png)
+    save_chart(
+        rebound_curves(curves, reference, "mean_p_positive"),
+        out.rebound_score_html,
+        out.rebound_score_png,
+    )
+    save_chart(
+        rebound_curves(curves, reference, "kl_to_base"), out.rebound_kl_html, out.rebound_kl_png
+    )

@@ -1,33 +1,20 @@
-"""Setting II: score every checkpoint of one perturbation run (see hooke.rebound)."""
+"""Setting II: score every checkpoint of one perturbation run (see hooke.score)."""
 
-import os
+from hooke.score import score_rebound
+from hooke.script import entry, job_meta
 
-from hooke.provenance import config_hash
-from hooke.rebound import score_grid
-from hooke.script import entry
-
-w, params, inputs = snakemake.wildcards, snakemake.params, snakemake.input
-with entry(snakemake, seed=int(w.seed)):
-    meta = dict(
-        setting="rebound",
-        base=w.base,
-        task=w.task,
-        seed=int(w.seed),
-        algorithm=w.algorithm,
-        n=int(w.n),
-        config_hash=config_hash(params.eval),
-    )
-    score_grid(
+params, inputs = snakemake.params, snakemake.input
+with entry(snakemake, seed=int(snakemake.wildcards.seed)):
+    score_rebound(
         params.base_dir,
-        os.path.join(inputs.aligned, "model"),
+        params.aligned,
         inputs.perturbed,
         inputs.prompts,
         inputs.scorer,
         snakemake.output.metrics,
         params.grid,
         params.eval,
-        meta,
-        w.direction,
+        job_meta(snakemake, params.eval, "rebound"),
         data={
             "pretrain": inputs.pretrain,
             "aligned": inputs.aligning,

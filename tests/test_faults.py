@@ -82,7 +82,7 @@ def test_kill_nine_and_resume(tmp_path, tiny_run):
 
 PRETRAIN = """
 import sys
-from hooke.pretrain import pretrain_run
+from hooke.pretrain import pretrain_slices
 from hooke.runtime import setup
 import yaml
 config = yaml.safe_load(open(sys.argv[1]))
@@ -90,7 +90,7 @@ setup(1, 0, checkpoint_every=config["checkpoint_every"])
 spec = config["pretrain"]["micro"]
 spec.setdefault("warmup_fraction", 0.05)
 spec.setdefault("weight_decay", 0.01)
-pretrain_run(spec, sys.argv[2], sys.argv[3], "micro")
+pretrain_slices(spec, sys.argv[2], sys.argv[3], "micro")
 """
 
 
@@ -127,7 +127,7 @@ from pathlib import Path
 import pandas as pd
 sys.path.insert(0, HELPERS)
 from helpers import save_tiny_lm
-from hooke.rebound import perturb
+from hooke.rebound import finetune_perturbed as perturb
 from hooke.runtime import setup
 setup(1, 0, checkpoint_every=2)
 root, algorithm, out = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])

@@ -101,7 +101,7 @@ def test_vllm_backend_without_vllm_fails_in_one_line(tmp_path, monkeypatch):
     import pandas as pd
 
     from hooke.errors import HookeError
-    from hooke.generate import harvest
+    from hooke.harvest import harvest_responses
 
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(
@@ -118,5 +118,5 @@ def test_vllm_backend_without_vllm_fails_in_one_line(tmp_path, monkeypatch):
         "batch_size": 1,
     }
     with pytest.raises(HookeError, match="harvest backend 'vllm' is not installed"):
-        harvest(tmp_path, prompts, tmp_path / "out.parquet", params, seed=0, slice_k=1)
+        harvest_responses(tmp_path, prompts, tmp_path / "out.parquet", params, seed=0, slice_k=1)
     assert not (tmp_path / "out.parquet").exists()

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hooke.engines import preference_pairs
 from hooke.errors import HookeError
-from hooke.rebound import crossing, grid_steps, preference_pairs
-from hooke.rebound_summary import rank_tests, slopes, table3
+from hooke.rebound import grid_steps
+from hooke.rebound_summary import crossing, rank_tests, slopes, table3
 from hooke.stats import spearman_one_sided
 
 
@@ -83,7 +84,7 @@ def test_spearman_exact():
 
 
 def test_unpaired_feedback_labels():
-    from hooke.rebound import unpaired_feedback
+    from hooke.engines import unpaired_feedback
 
     negative = pd.DataFrame({"prompt": ["p1", "p2"], "response": ["bad", "awful"]})
     positive = pd.DataFrame({"prompt": ["q1", "q2", "q3"], "response": ["good", "great", "fine"]})
@@ -107,7 +108,7 @@ def test_every_algorithm_perturbs_with_checkpoints(tmp_path, algorithm):
     from helpers import save_tiny_lm
 
     from hooke.metrics import read_metrics
-    from hooke.rebound import perturb
+    from hooke.rebound import finetune_perturbed as perturb
 
     model = save_tiny_lm(tmp_path / "aligned")
     words = "a good film with a great plot and a bad story".split()
@@ -133,8 +134,9 @@ def test_grpo_perturbs_toward_the_scorers_undesirable_pole(tmp_path):
     rewards completions without it when the run perturbs away from the desirable pole."""
     from helpers import save_tiny_lm
 
+    from hooke.engines import pole_reward
     from hooke.metrics import read_metrics
-    from hooke.rebound import perturb, pole_reward
+    from hooke.rebound import finetune_perturbed as perturb
     from hooke.scorers import build_scorer, load_scorer
 
     scorer_dir = tmp_path / "scorer"
@@ -169,7 +171,7 @@ def test_grpo_perturbs_toward_the_scorers_undesirable_pole(tmp_path):
 def test_grpo_without_a_scorer_is_refused(tmp_path):
     from helpers import save_tiny_lm
 
-    from hooke.rebound import perturb
+    from hooke.rebound import finetune_perturbed as perturb
 
     model = save_tiny_lm(tmp_path / "aligned")
     pool = tmp_path / "pool.parquet"

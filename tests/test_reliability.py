@@ -66,8 +66,7 @@ def test_exploding_loss_in_a_real_run_fails_fast(tmp_path):
     from helpers import save_tiny_lm
 
     from hooke.models import load_model, load_tokenizer
-    from hooke.train import _finetune
-    from hooke.trainer import completion_dataset
+    from hooke.trainer import completion_dataset, finetune
 
     folder = save_tiny_lm(tmp_path / "lm")
     model, tokenizer = load_model(folder), load_tokenizer(folder)
@@ -75,7 +74,7 @@ def test_exploding_loss_in_a_real_run_fails_fast(tmp_path):
         model.get_input_embeddings().weight.fill_(float("inf"))
     data = completion_dataset(["a good film"] * 4, ["with a plot"] * 4, tokenizer, 32)
     with pytest.raises(HookeError, match="at step 1"):
-        _finetune(
+        finetune(
             model,
             tokenizer,
             data,

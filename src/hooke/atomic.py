@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from hooke.distributed import is_main_process
+from hooke.runtime import is_main_process
 
 
 def _drop_stale(path: Path) -> None:

@@ -1,7 +1,8 @@
 """Training on one or many GPUs with the engines users trust: a job asking for GPUs (a
 `gpu` resource, set in a profile) re-launches itself under DeepSpeed's launcher with one of
-`config/deepspeed/*.json`; the HF / TRL trainers then run ZeRO. The global batch stays the
-configured one whatever the GPU count: gradient accumulation is computed, never hand-set."""
+`hooke/deepspeed/*.json` (package data); the HF / TRL trainers then run ZeRO. The global
+batch stays the configured one whatever the GPU count: gradient accumulation is computed,
+never hand-set."""
 
 from __future__ import annotations
 
@@ -15,38 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from hooke.errors import HookeError
+from hooke.runtime import ACCELERATE, is_main_process, rank, world_size  # noqa: F401
 
-DEEPSPEED_DIR = Path(__file__).resolve().parents[2] / "config" / "deepspeed"
+# The ZeRO configs ship inside the package (package data), not read from a checkout.
+DEEPSPEED_DIR = Path(__file__).resolve().parent / "deepspeed"
 DEEPSPEED_CONFIGS = ("zero2", "zero3", "zero2_offload", "zero3_offload")
-# Execution settings (config key `accelerate`): how a run uses the hardware. Set by
-# runtime.setup from the config, read by training_arguments; defaults suit a CPU.
-SETTINGS: dict[str, Any] = {
-    "precision": "auto",
-    "gradient_checkpointing": False,
-    "attention": "sdpa",
-    "deepspeed": "zero2",
-    "micro_batch_size": None,
-}
+# Execution settings (config key `accelerate`): set by runtime.setup, read here and by
+# training_arguments; the process ranks are runtime's too (atomic writes need them).
+SETTINGS = ACCELERATE
 
 
 def configure(settings: Mapping[str, Any] | None) -> None:
     """Take the config's `accelerate` section (unknown keys are refused by the schema)."""
     SETTINGS.update(settings or {})
-
-
-def world_size() -> int:
-    """Processes in this training run (1 unless started by a distributed launcher)."""
-    return int(os.environ.get("WORLD_SIZE", "1"))
-
-
-def rank() -> int:
-    """This process's global rank (0 when not distributed)."""
-    return int(os.environ.get("RANK", "0"))
-
-
-def is_main_process() -> bool:
-    """Only the main process writes a job's outputs."""
-    return rank() == 0
 
 
 def batch_plan(global_batch: int, world: int, micro_cap: int | None = None) -> tuple[int, int]:

@@ -1,5 +1,5 @@
-"""Harvest responses: batched, seeded sampling with left padding, and each response's
-negative log-likelihood under the model that generated it."""
+"""Sampling responses: batched, seeded HF generation with left padding (or vLLM), and each
+response's negative log-likelihood under the model that generated it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from typing import Any
 
 import pandas as pd
 
-from hooke.atomic import atomic_file
-from hooke.data import read_split
 from hooke.errors import HookeError
 from hooke.models import load_model, load_tokenizer
 from hooke.runtime import progress
@@ -81,29 +79,6 @@ def generate_responses(
                 }
             )
     return pd.DataFrame(rows)
-
-
-def harvest(
-    model_dir: str | Path,
-    prompts_path: str | Path,
-    out_path: str | Path,
-    params: Mapping[str, Any],
-    seed: int,
-    slice_k: int,
-    trust_remote_code=False,
-) -> None:
-    """Let slice θk answer the held-out prompts; write `prompt,response,slice,seed,...`.
-    Batched HF generation by default; vLLM when `backend: vllm` (and it is installed)."""
-    prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
-    if params.get("backend", "hf") == "vllm":
-        frame = generate_with_vllm(model_dir, prompts, params, seed, trust_remote_code)
-    else:
-        model = load_model(model_dir, trust_remote_code)
-        tokenizer = load_tokenizer(model_dir, trust_remote_code, padding_side="left")
-        frame = generate_responses(model, tokenizer, prompts, params, seed)
-    frame = frame.assign(slice=slice_k, seed=seed)
-    with atomic_file(out_path) as tmp:
-        frame.to_parquet(tmp, index=False)
 
 
 def generate_with_vllm(

@@ -37,9 +37,9 @@ def _load_plain(path: Path, trust_remote_code: bool = False, **kwargs: Any):
         raise HookeError(f"{path}: not a model directory (no config.json)")
     if not any(path.glob("*.safetensors")):
         raise HookeError(f"{path}: no .safetensors weights (pickled weights are refused)")
-    from hooke.distributed import SETTINGS
+    from hooke.runtime import ACCELERATE
 
-    kwargs.setdefault("attn_implementation", SETTINGS["attention"])
+    kwargs.setdefault("attn_implementation", ACCELERATE["attention"])
     try:
         return AutoModelForCausalLM.from_pretrained(
             path, use_safetensors=True, trust_remote_code=trust_remote_code, **kwargs
@@ -101,3 +101,12 @@ def add_lora(model, spec: dict[str, Any] | None):
         task_type="CAUSAL_LM",
     )
     return get_peft_model(model, config)
+
+
+def load_trainable(path: str | Path, trust_remote_code: bool = False, lora=None):
+    """A model and its tokenizer from `path`, checked to fit each other; with LoRA adapters
+    to train when the base's `lora` spec is given."""
+    model = load_model(path, trust_remote_code)
+    tokenizer = load_tokenizer(path, trust_remote_code)
+    check_pair(model, tokenizer, str(path))
+    return add_lora(model, lora), tokenizer

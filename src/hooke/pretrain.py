@@ -8,18 +8,19 @@ saves a slice (model + tokenizer) each time the tokens seen reach a configured b
 from __future__ import annotations
 
 import math
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from hooke.atomic import resumable_dir
-from hooke.distributed import save_trained
 from hooke.errors import HookeError
 from hooke.metrics import metrics_table, write_metrics
+from hooke.paths import tokens_dir
 from hooke.provenance import config_hash
 from hooke.trainer import (
+    SaveSlices,
     checkpointing,
+    drop,
     fail_on_nonfinite,
     loss_rows,
     train_resumably,
@@ -27,11 +28,6 @@ from hooke.trainer import (
 )
 
 SPECIAL = {"pad": "<pad>", "bos": "<s>", "eos": "</s>"}
-
-
-def slice_dir(run_dir: str | Path, tokens: int) -> Path:
-    """Where the slice saved at `tokens` tokens lives inside a run's directory."""
-    return Path(run_dir) / f"tokens-{int(tokens)}"
 
 
 def train_tokenizer(texts: list[str], vocab_size: int):
@@ -90,26 +86,7 @@ def pack(texts: list[str], tokenizer, context: int):
     return Dataset.from_dict({"input_ids": blocks, "labels": blocks})
 
 
-class SaveSlices:
-    """A TrainerCallback that saves the model when the step count reaches a slice's budget."""
-
-    def __init__(self, steps_to_dirs: Mapping[int, Path], tokenizer):
-        from transformers import TrainerCallback
-
-        outer = self
-
-        class _Callback(TrainerCallback):
-            def on_step_end(self, args, state, control, model=None, **kwargs):
-                target = outer.steps_to_dirs.get(state.global_step)
-                if target is not None:
-                    save_trained(model, outer.tokenizer, target)
-
-        self.steps_to_dirs = dict(steps_to_dirs)
-        self.tokenizer = tokenizer
-        self.callback = _Callback()
-
-
-def pretrain_run(
+def pretrain_slices(
     spec: Mapping[str, Any],
     text_path: str | Path,
     out_dir: str | Path,
@@ -130,7 +107,7 @@ def pretrain_run(
     model = build_model(spec["architecture"], tokenizer, context)
     data = pack(texts, tokenizer, context)
     with resumable_dir(out_dir, config_hash(spec)) as work:
-        saver = SaveSlices({s: slice_dir(work, t) for s, t in steps.items()}, tokenizer)
+        saver = SaveSlices({s: tokens_dir(work, t) for s, t in steps.items()}, tokenizer)
         args = training_arguments(
             output_dir=work / "trainer",
             max_steps=max(steps),
@@ -158,6 +135,6 @@ def pretrain_run(
             config_hash=config_hash(spec),
         )
         write_metrics(table, work / "metrics.parquet")
-        shutil.rmtree(work / "trainer", ignore_errors=True)
+        drop(work / "trainer")
     by_step = {r["step"]: r["loss"] for r in records}
     return {t: by_step.get(s, float("nan")) for s, t in steps.items()}

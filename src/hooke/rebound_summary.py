@@ -7,18 +7,31 @@ exponent of the Hooke's-law check."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from hooke.aggregate import run_sql
-from hooke.rebound import crossing
 from hooke.stats import spearman_one_sided
 
 RUN = ["base", "task", "direction", "algorithm", "aligned"]
 SCORE = "mean_p_positive"
+
+
+def crossing(points: Sequence[tuple[float, float]], epsilon: float) -> float:
+    """The first x at which y falls under `epsilon`, linearly interpolated between grid
+    points; NaN when it never does."""
+    points = sorted(points)
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        if y0 < epsilon:
+            return x0
+        if y1 < epsilon:
+            return x0 + (y0 - epsilon) * (x1 - x0) / (y0 - y1)
+    if points and points[-1][1] < epsilon and len(points) == 1:
+        return points[0][0]
+    return math.nan
 
 
 def table3(curves: pd.DataFrame, epsilon: float) -> pd.DataFrame:

@@ -14,6 +14,30 @@ REPORT_TO: list[str] = []
 PROGRESS = [False]
 # Steps between the checkpoints of resumable training stages: set by `setup`.
 CHECKPOINT_EVERY = [100]
+# How training uses the hardware (config key `accelerate`): set by `setup`, read by the
+# training engines (hooke.distributed); the defaults suit a CPU.
+ACCELERATE: dict[str, Any] = {
+    "precision": "auto",
+    "gradient_checkpointing": False,
+    "attention": "sdpa",
+    "deepspeed": "zero2",
+    "micro_batch_size": None,
+}
+
+
+def world_size() -> int:
+    """Processes in this training run (1 unless started by a distributed launcher)."""
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def rank() -> int:
+    """This process's global rank (0 when not distributed)."""
+    return int(os.environ.get("RANK", "0"))
+
+
+def is_main_process() -> bool:
+    """Only the main process writes a job's outputs."""
+    return rank() == 0
 
 
 def progress_wanted(stderr_fd: int = 2) -> bool:
@@ -48,9 +72,7 @@ def setup(
     REPORT_TO[:] = report_targets(tracking or {}, log_path)
     PROGRESS[0] = show_progress
     CHECKPOINT_EVERY[0] = int(checkpoint_every)
-    from hooke import distributed
-
-    distributed.configure(accelerate)
+    ACCELERATE.update(accelerate or {})
 
 
 def report_targets(tracking: Mapping[str, Any], log_path: str | None) -> list[str]:

@@ -10,6 +10,37 @@ from collections.abc import Iterator
 from typing import Any
 
 from hooke.errors import HookeError
+from hooke.provenance import config_hash
+
+# Wildcards as metrics columns: (column, type). `n` (the aligning volume) is no column of
+# its own; the jobs that read it place it in n_pos or n_neg by direction.
+WILDCARD_COLUMNS = {
+    "base": ("base", str),
+    "task": ("task", str),
+    "seed": ("seed", int),
+    "direction": ("direction", str),
+    "algorithm": ("algorithm", str),
+    "k": ("slice_k", int),
+    "l": ("slice_l", int),
+    "path": ("path", str),
+    "n": ("n", int),
+}
+
+
+def job_meta(
+    snakemake: Any, hashed: Any, setting: str | None = None, omit: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The columns that say where a job's metrics came from: its wildcards (typed, named as
+    in the metrics schema, less `omit`), its `setting`, and the hash of the parameters that
+    shaped it (`hashed`)."""
+    meta: dict[str, Any] = {} if setting is None else {"setting": setting}
+    for name, value in snakemake.wildcards.items():
+        if name in omit:
+            continue
+        column, kind = WILDCARD_COLUMNS[name]
+        meta[column] = kind(value)
+    meta["config_hash"] = config_hash(hashed)
+    return meta
 
 
 @contextlib.contextmanager

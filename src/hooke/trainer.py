@@ -1,5 +1,6 @@
 """Shared pieces for every HF `Trainer` run: arguments set explicitly for the device, loss
-recording, a fast failure on a non-finite loss, and completion-only SFT data."""
+recording, a fast failure on a non-finite loss, completion-only SFT data, checkpoints saved
+at chosen steps, and the plain fine-tuning entry every SFT-shaped stage uses."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hooke.data import read_split
+from hooke.distributed import save_trained
 from hooke.errors import HookeError
 from hooke.runtime import PROGRESS, REPORT_TO
 
@@ -152,6 +155,19 @@ def completion_dataset(prompts: list[str], responses: list[str], tokenizer, max_
     return Dataset.from_dict(rows)
 
 
+def pairs_dataset(path: str | Path, tokenizer, n: int | None, max_length: int, key: str):
+    """The first `n` (prompt, response) pairs of a split (None: all) as completion-only SFT
+    data; fails naming the config `key` when the split holds fewer."""
+    frame = read_split(path, ["prompt", "response"])
+    n = len(frame) if n is None else n
+    if len(frame) < n:
+        raise HookeError(f"{path}: {len(frame)} examples, but {key} asks for {n}")
+    frame = frame.head(n)
+    return completion_dataset(
+        frame["prompt"].tolist(), frame["response"].tolist(), tokenizer, max_length
+    )
+
+
 def collator(tokenizer):
     """Pads inputs with the pad token and labels with -100 (ignored by the loss)."""
     from transformers import DataCollatorForSeq2Seq
@@ -175,3 +191,66 @@ def loss_rows(records: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
         }
         for r in records
     ]
+
+
+class SaveSlices:
+    """A TrainerCallback that saves the model when the step count reaches a slice's budget
+    (pre-training slices, SFT slices, perturbation checkpoints)."""
+
+    def __init__(self, steps_to_dirs: Mapping[int, Path], tokenizer):
+        from transformers import TrainerCallback
+
+        outer = self
+
+        class _Callback(TrainerCallback):
+            def on_step_end(self, args, state, control, model=None, **kwargs):
+                target = outer.steps_to_dirs.get(state.global_step)
+                if target is not None:
+                    save_trained(model, outer.tokenizer, target)
+
+        self.steps_to_dirs = dict(steps_to_dirs)
+        self.tokenizer = tokenizer
+        self.callback = _Callback()
+
+
+def finetune(
+    model,
+    tokenizer,
+    dataset,
+    params: Mapping[str, Any],
+    output_dir: Path,
+    callbacks: list,
+    seed: int,
+    epochs: int = 1,
+    resumable: bool = False,
+) -> list[dict[str, Any]]:
+    """Fine-tune on completion data; returns the (step, loss, tokens) records. A resumable run
+    checkpoints into `output_dir` and resumes from what a killed run left there."""
+    from transformers import Trainer
+
+    args = training_arguments(
+        output_dir=output_dir,
+        num_train_epochs=epochs,
+        per_device_train_batch_size=params["batch_size"],
+        learning_rate=params["learning_rate"],
+        lr_scheduler_type=params.get("lr_scheduler", "constant"),
+        warmup_steps=params.get("warmup_steps", 0),
+        seed=seed,
+        train_sampling_strategy=SFT_SAMPLING,
+        **(checkpointing() if resumable else {}),
+    )
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=dataset,
+        data_collator=collator(tokenizer),
+        callbacks=[fail_on_nonfinite(), *callbacks],
+    )
+    return train_resumably(trainer, output_dir)
+
+
+def drop(path: str | Path) -> None:
+    """Remove a finished stage's working files (its trainer checkpoints and optimizer state)."""
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

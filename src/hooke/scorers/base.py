@@ -1,15 +1,10 @@
-"""The scorer interface and the registry of kinds."""
+"""The scorer interface, and the helpers the kinds of scorer share."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-
-from hooke.errors import HookeError
 
 SPEC_FILE = "scorer.json"
 
@@ -19,51 +14,12 @@ class Scorer(Protocol):
         """P(desirable label) for each text, in [0, 1]."""
 
 
-def _kinds():
-    from hooke.scorers import cost_model, hf_classifier, keyword, tfidf
-
-    return {
-        "tfidf": tfidf,
-        "hf_classifier": hf_classifier,
-        "cost_model": cost_model,
-        "keyword": keyword,
-    }
-
-
 def score_responses(scorer: Scorer, prompts: list[str], responses: list[str]) -> np.ndarray:
     """Score responses; a scorer that grades a response to its prompt (a safety cost model)
     gets the prompts too."""
     if getattr(scorer, "needs_prompt", False):
         return scorer.score(responses, prompts=prompts)
     return scorer.score(responses)
-
-
-def build_scorer(spec: Mapping[str, Any], train: Any, out_dir: str | Path) -> dict[str, float]:
-    """Train or fetch the scorer `spec` describes into `out_dir` (written atomically);
-    `train` is the labelled frame (`text`, `label`). Returns held-out figures."""
-    from hooke.atomic import atomic_dir
-
-    kind = _module(spec["kind"])
-    with atomic_dir(out_dir) as tmp:
-        figures = kind.build(spec, train, tmp)
-        (tmp / SPEC_FILE).write_text(json.dumps(dict(spec), indent=2, sort_keys=True))
-    return figures
-
-
-def load_scorer(path: str | Path) -> Scorer:
-    """The scorer saved in `path` by `build_scorer`."""
-    spec_path = Path(path) / SPEC_FILE
-    if not spec_path.is_file():
-        raise HookeError(f"{path}: not a scorer directory (no {SPEC_FILE})")
-    spec = json.loads(spec_path.read_text())
-    return _module(spec["kind"]).load(spec, Path(path))
-
-
-def _module(kind: str):
-    kinds = _kinds()
-    if kind not in kinds:
-        raise HookeError(f"scorer kind '{kind}' is unknown; known: {', '.join(sorted(kinds))}")
-    return kinds[kind]
 
 
 def accuracy(scorer: Scorer, texts: list[str], labels: np.ndarray) -> float:

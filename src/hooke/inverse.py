@@ -1,5 +1,6 @@
-"""Fine-tuning stages on HF `Trainer`: positive SFT saved as slices, and inverse fine-tuning
-(Setting I's Path A / Path B) with its per-step loss curve."""
+"""Setting I's inverse fine-tuning (rule finetune_inverse): Path A (θk on D_l) or Path B
+(θl on D_k) for an exact token budget, with the loss curve and the excess loss and KL to the
+slice that wrote the data, before and after."""
 
 from __future__ import annotations
 
@@ -10,140 +11,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hooke.atomic import atomic_file, resumable_dir
+from hooke.atomic import atomic_file
 from hooke.data import read_split
 from hooke.distributed import gathered
 from hooke.errors import HookeError
 from hooke.measures import example_kl, example_nll
 from hooke.metrics import metrics_table, write_metrics
-from hooke.models import add_lora, check_pair, load_model, load_tokenizer
-from hooke.pretrain import SaveSlices
-from hooke.provenance import config_hash
-from hooke.trainer import (
-    SFT_SAMPLING,
-    checkpointing,
-    collator,
-    completion_dataset,
-    fail_on_nonfinite,
-    loss_rows,
-    train_resumably,
-    train_steps,
-    training_arguments,
-)
-
-
-def slice_dir(sft_dir: str | Path, k: int) -> Path:
-    """Where SFT slice θk lives inside an SFT run's directory."""
-    return Path(sft_dir) / f"slice-{int(k)}"
-
-
-def slice_steps(total_steps: int, n_slices: int, fractions=None) -> dict[int, int]:
-    """Step at which each slice of an epoch ends, {step: k}: at `fractions` of the epoch, or
-    at equal fractions k/n."""
-    fractions = fractions or [k / n_slices for k in range(1, n_slices + 1)]
-    steps = {max(1, round(total_steps * f)): k for k, f in enumerate(fractions, start=1)}
-    if len(steps) < n_slices:
-        raise ValueError(f"{total_steps} steps cannot be cut into {n_slices} slices")
-    return steps
-
-
-def _finetune(
-    model,
-    tokenizer,
-    dataset,
-    params: Mapping[str, Any],
-    output_dir: Path,
-    callbacks: list,
-    seed: int,
-    epochs: int = 1,
-    resumable: bool = False,
-) -> list[dict[str, Any]]:
-    """Fine-tune on completion data; returns the (step, loss, tokens) records. A resumable run
-    checkpoints into `output_dir` and resumes from what a killed run left there."""
-    from transformers import Trainer
-
-    args = training_arguments(
-        output_dir=output_dir,
-        num_train_epochs=epochs,
-        per_device_train_batch_size=params["batch_size"],
-        learning_rate=params["learning_rate"],
-        lr_scheduler_type=params.get("lr_scheduler", "constant"),
-        warmup_steps=params.get("warmup_steps", 0),
-        seed=seed,
-        train_sampling_strategy=SFT_SAMPLING,
-        **(checkpointing() if resumable else {}),
-    )
-    trainer = Trainer(
-        model=model,
-        args=args,
-        train_dataset=dataset,
-        data_collator=collator(tokenizer),
-        callbacks=[fail_on_nonfinite(), *callbacks],
-    )
-    return train_resumably(trainer, output_dir)
-
-
-def load_trainable(path: str | Path, trust_remote_code: bool = False, lora=None):
-    """A model and its tokenizer from `path`, checked to fit each other; with LoRA adapters
-    to train when the base's `lora` spec is given."""
-    model = load_model(path, trust_remote_code)
-    tokenizer = load_tokenizer(path, trust_remote_code)
-    check_pair(model, tokenizer, str(path))
-    return add_lora(model, lora), tokenizer
-
-
-def pairs_dataset(path: str | Path, tokenizer, n: int | None, max_length: int, key: str):
-    """The first `n` (prompt, response) pairs of a split (None: all) as completion-only SFT
-    data; fails naming the config `key` when the split holds fewer."""
-    frame = read_split(path, ["prompt", "response"])
-    n = len(frame) if n is None else n
-    if len(frame) < n:
-        raise HookeError(f"{path}: {len(frame)} examples, but {key} asks for {n}")
-    frame = frame.head(n)
-    return completion_dataset(
-        frame["prompt"].tolist(), frame["response"].tolist(), tokenizer, max_length
-    )
-
-
-def sft_slices(
-    base_dir: str | Path,
-    positive_path: str | Path,
-    out_dir: str | Path,
-    params: Mapping[str, Any],
-    meta: Mapping[str, Any],
-    trust_remote_code=False,
-    lora=None,
-) -> None:
-    """One epoch of SFT on the positive pool, saving slices θ1..θn at equal fractions."""
-    model, tokenizer = load_trainable(base_dir, trust_remote_code, lora)
-    data = pairs_dataset(
-        positive_path,
-        tokenizer,
-        params["examples"],
-        params["max_length"],
-        "resistance.sft.examples",
-    )
-    n = len(data)
-    steps = slice_steps(
-        train_steps(n, params["batch_size"], 1), params["slices"], params.get("fractions")
-    )
-    with resumable_dir(out_dir, config_hash({**params, **meta})) as work:
-        saver = SaveSlices({s: slice_dir(work, k) for s, k in steps.items()}, tokenizer)
-        records = _finetune(
-            model,
-            tokenizer,
-            data,
-            params,
-            work / "trainer",
-            [saver.callback],
-            params["seed"],
-            resumable=True,
-        )
-        write_metrics(
-            metrics_table(loss_rows(records), algorithm="sft", n_pos=n, **meta),
-            work / "metrics.parquet",
-        )
-        _drop(work / "trainer")
+from hooke.models import load_model, load_trainable
+from hooke.trainer import completion_dataset, finetune, loss_rows
 
 
 def token_budget(dataset, tokens: int, batch_size: int):
@@ -181,7 +56,7 @@ def token_budget(dataset, tokens: int, batch_size: int):
     return type(dataset).from_dict(rows)
 
 
-def inverse_ft(
+def finetune_inverse(
     trainee_dir: str | Path,
     generator_dir: str | Path,
     responses_path: str | Path,
@@ -228,7 +103,7 @@ def inverse_ft(
         example_kl(generator, trainee, tokenizer, held_out),
     )
     with tempfile.TemporaryDirectory() as scratch:
-        records = _finetune(
+        records = finetune(
             trainee,
             tokenizer,
             train,
@@ -272,9 +147,3 @@ def inverse_ft(
     with atomic_file(outputs["examples"]) as tmp:
         examples.to_parquet(tmp, index=False)
     return summary
-
-
-def _drop(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)

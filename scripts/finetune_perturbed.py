@@ -1,30 +1,19 @@
 """Setting II: perturb an aligned model, a checkpoint per grid point (see hooke.rebound)."""
 
-import os
-
-from hooke.provenance import config_hash
-from hooke.rebound import perturb
-from hooke.script import entry
+from hooke.rebound import finetune_perturbed
+from hooke.script import entry, job_meta
 
 w, params, inputs = snakemake.wildcards, snakemake.params, snakemake.input
 with entry(snakemake, seed=int(w.seed), trains=True):
-    meta = dict(
-        setting="rebound",
-        base=w.base,
-        task=w.task,
-        seed=int(w.seed),
-        direction=w.direction,
-        config_hash=config_hash(params.train),
-    )
-    perturb(
-        os.path.join(inputs.aligned, "model"),
+    finetune_perturbed(
+        params.aligned,
         inputs.pool,
         inputs.opposite,
         snakemake.output.run,
         w.algorithm,
         params.grid,
         params.train,
-        meta,
+        job_meta(snakemake, params.train, "rebound", omit=("n", "algorithm")),
         trust_remote_code=params.trust_remote_code,
         lora=params.lora,
         scorer_dir=inputs.get("scorer") or None,

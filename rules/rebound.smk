@@ -1,0 +1,122 @@
+# Settings II and III (rebound): align each base, perturb it, score every checkpoint.
+
+
+# Setting II: align the base on the first n examples of one pole (positives by default).
+rule finetune_aligned:
+    input:
+        base=base_model,
+        pool=aligning_pool,
+    output:
+        run=directory(
+            "results/rebound/{base}/{task}/{direction}/seed-{seed}/aligned-{n}"
+        ),
+    log:
+        "logs/finetune_aligned/{base}/{task}/{direction}/seed-{seed}/aligned-{n}.log",
+    benchmark:
+        "benchmarks/finetune_aligned/{base}/{task}/{direction}/seed-{seed}/aligned-{n}.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    params:
+        base_dir=base_model_dir,
+        trust_remote_code=trust_remote_code,
+        lora=base_lora,
+        train=canonical(config.get("rebound", {}).get("align", {})),
+    script:
+        "../scripts/finetune_aligned.py"
+
+
+# Setting II: perturb an aligned model with the other pole, a checkpoint at each grid point.
+rule finetune_perturbed:
+    input:
+        aligned=rules.finetune_aligned.output.run,
+        pool=perturbing_pool,
+        opposite=aligning_pool,
+        scorer=reward_scorer,
+    output:
+        run=directory(
+            "results/rebound/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}"
+        ),
+    log:
+        "logs/finetune_perturbed/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}.log",
+    benchmark:
+        "benchmarks/finetune_perturbed/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    params:
+        aligned=aligned_model_dir,
+        trust_remote_code=trust_remote_code,
+        lora=base_lora,
+        grid=config.get("rebound", {}).get("grid", []),
+        train=canonical(config.get("rebound", {}).get("perturb", {})),
+    script:
+        "../scripts/finetune_perturbed.py"
+
+
+# Setting II: task score, KL to the base and compression rates (bits per byte on D_p, D_a,
+# D_t) at every grid point of one perturbation run.
+rule score_rebound:
+    input:
+        base=base_model,
+        aligned=rules.finetune_aligned.output.run,
+        perturbed=rules.finetune_perturbed.output.run,
+        prompts=rules.prepare_data.output.prompts,
+        scorer=rules.train_scorer.output.scorer,
+        pretrain=rules.prepare_data.output.pretrain,
+        aligning=aligning_pool,
+        perturbing=perturbing_pool,
+    output:
+        metrics="results/scores/rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.parquet",
+    log:
+        "logs/score_rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.log",
+    benchmark:
+        "benchmarks/score_rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    params:
+        base_dir=base_model_dir,
+        aligned=aligned_model_dir,
+        trust_remote_code=trust_remote_code,
+        grid=config.get("rebound", {}).get("grid", []),
+        eval=rebound_eval,
+        pretrain_tokens=base_tokens,
+    script:
+        "../scripts/score_rebound.py"
+
+
+# Setting II: the base model's task score, the reference line of the rebound curves.
+rule score_base:
+    input:
+        base=base_model,
+        prompts=rules.prepare_data.output.prompts,
+        scorer=rules.train_scorer.output.scorer,
+    output:
+        metrics="results/scores/base/{base}/{task}/seed-{seed}.parquet",
+    log:
+        "logs/score_base/{base}/{task}/seed-{seed}.log",
+    benchmark:
+        "benchmarks/score_base/{base}/{task}/seed-{seed}.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=60,
+    params:
+        base_dir=base_model_dir,
+        trust_remote_code=trust_remote_code,
+        eval=rebound_eval,
+        pretrain_tokens=base_tokens,
+    script:
+        "../scripts/score_base.py"

@@ -1,0 +1,222 @@
+"""The fine-tuning engines a rebound run can be moved by, as one table: per algorithm, the
+trainer class (HF Trainer for SFT, TRL for the rest), its arguments class and the extra
+arguments it takes, how its data set is built from the pools, and how many rows a step takes
+per perturbing example. A new algorithm is a new row, not a new branch."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from hooke.errors import HookeError
+from hooke.scorers.base import score_responses
+
+
+def preference_pairs(perturb: pd.DataFrame, opposite: pd.DataFrame) -> pd.DataFrame:
+    """Pairs for DPO-style training toward the perturbing pole: the perturbing review's prompt
+    and its own continuation as `chosen`, the same-index continuation of the opposite pool as
+    `rejected` (the pools hold different reviews, so no prompt has both; what the pair teaches
+    is the pole, not the topic)."""
+    n = min(len(perturb), len(opposite))
+    return pd.DataFrame(
+        {
+            "prompt": perturb["prompt"].iloc[:n].tolist(),
+            "chosen": [" " + r for r in perturb["response"].iloc[:n]],
+            "rejected": [" " + r for r in opposite["response"].iloc[:n]],
+        }
+    )
+
+
+def unpaired_feedback(perturb: pd.DataFrame, opposite: pd.DataFrame) -> pd.DataFrame:
+    """KTO's unpaired examples: each perturbing continuation desirable (label True), as many
+    continuations of the opposite pool undesirable (False), interleaved."""
+    n = min(len(perturb), len(opposite))
+    rows = []
+    for i in range(n):
+        rows.append((perturb["prompt"].iloc[i], " " + perturb["response"].iloc[i], True))
+        rows.append((opposite["prompt"].iloc[i], " " + opposite["response"].iloc[i], False))
+    return pd.DataFrame(rows, columns=["prompt", "completion", "label"])
+
+
+def pole_reward(scorer, toward_desirable: bool):
+    """GRPO's reward: the task scorer's P(desirable) of a completion when the perturbation
+    pushes toward the desirable pole, 1 - P when it pushes away from it (the usual case)."""
+
+    def reward(prompts, completions, **_):
+        probs = score_responses(scorer, list(prompts), [str(c).strip() for c in completions])
+        return (probs if toward_desirable else 1.0 - probs).tolist()
+
+    reward.__name__ = "desirable" if toward_desirable else "undesirable"
+    return reward
+
+
+# Data builders: (perturbing frame, opposite frame, tokenizer, params) -> a datasets.Dataset.
+def _completions(perturb, opposite, tokenizer, params):
+    from hooke.trainer import completion_dataset
+
+    return completion_dataset(
+        perturb["prompt"].tolist(), perturb["response"].tolist(), tokenizer, params["max_length"]
+    )
+
+
+def _frame(build):
+    def data(perturb, opposite, tokenizer, params):
+        from datasets import Dataset
+
+        return Dataset.from_pandas(build(perturb, opposite), preserve_index=False)
+
+    return data
+
+
+def _prompts(perturb, opposite, tokenizer, params):
+    from datasets import Dataset
+
+    return Dataset.from_dict({"prompt": perturb["prompt"].tolist()})
+
+
+# Arguments beyond the shared ones, per engine (params: the config's perturb section).
+def _sft_arguments(params):
+    from hooke.trainer import SFT_SAMPLING
+
+    return {"train_sampling_strategy": SFT_SAMPLING}
+
+
+def _preference_arguments(params):
+    return {
+        "beta": params["beta"],
+        "max_length": params["max_length"],
+        "include_num_input_tokens_seen": "no",
+    }
+
+
+def _simpo_arguments(params):
+    # SimPO is CPO's loss with a length-normalised reward and no reference model.
+    return {"loss_type": "simpo", "cpo_alpha": 0.0, **_preference_arguments(params)}
+
+
+def _grpo_arguments(params):
+    return {
+        "num_generations": params.get("num_generations", 4),
+        "max_completion_length": params.get("max_completion_length", 32),
+        "beta": params["beta"],
+        "temperature": 1.0,
+        "shuffle_dataset": False,
+        "include_num_input_tokens_seen": "no",
+    }
+
+
+@dataclass(frozen=True)
+class Engine:
+    """One fine-tuning algorithm: classes named "module:Class" (imported only when used)."""
+
+    trainer: str
+    data: Callable[..., Any]
+    config: str = "transformers:TrainingArguments"
+    arguments: Callable[[Mapping[str, Any]], dict] = field(default=lambda params: {})
+    # Rows per optimizer step for each perturbing example: KTO pairs each with one opposite
+    # example, GRPO samples `num_generations` completions per prompt; the grid still counts
+    # perturbing examples seen.
+    rows_per_example: Callable[[Mapping[str, Any]], int] = field(default=lambda params: 1)
+    needs_reward: bool = False
+    # The HF Trainer pads completions with hooke's collator; TRL's trainers tokenise and pad
+    # through their processing class.
+    collated: bool = False
+
+
+ENGINES: dict[str, Engine] = {
+    "sft": Engine("transformers:Trainer", _completions, arguments=_sft_arguments, collated=True),
+    "dpo": Engine(
+        "trl:DPOTrainer",
+        _frame(preference_pairs),
+        config="trl:DPOConfig",
+        arguments=_preference_arguments,
+    ),
+    "kto": Engine(
+        "trl:KTOTrainer",
+        _frame(unpaired_feedback),
+        config="trl:KTOConfig",
+        arguments=_preference_arguments,
+        rows_per_example=lambda params: 2,
+    ),
+    # TRL keeps CPO (and so SimPO) among its experimental trainers.
+    "simpo": Engine(
+        "trl.experimental.cpo:CPOTrainer",
+        _frame(preference_pairs),
+        config="trl.experimental.cpo:CPOConfig",
+        arguments=_simpo_arguments,
+    ),
+    # Online RL with the task scorer as reward: the paper's PPO ablation in today's TRL.
+    "grpo": Engine(
+        "trl:GRPOTrainer",
+        _prompts,
+        config="trl:GRPOConfig",
+        arguments=_grpo_arguments,
+        rows_per_example=lambda params: params.get("num_generations", 4),
+        needs_reward=True,
+    ),
+}
+ALGORITHMS = tuple(ENGINES)
+
+
+def _load(name: str):
+    module, attribute = name.split(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def engine(algorithm: str) -> Engine:
+    """The table's row for `algorithm`, or a one-line error naming the known ones."""
+    if algorithm not in ENGINES:
+        raise HookeError(
+            f"rebound algorithm '{algorithm}' is unknown (known: {', '.join(ALGORITHMS)})"
+        )
+    return ENGINES[algorithm]
+
+
+def build_trainer(
+    algorithm: str,
+    model,
+    tokenizer,
+    perturb: pd.DataFrame,
+    opposite: pd.DataFrame,
+    params: Mapping[str, Any],
+    out: Path,
+    seed: int,
+    callbacks: list,
+    reward=None,
+):
+    """The trainer that moves `model` toward the `perturb` pool with `algorithm`, one pass at
+    a constant learning rate, resumable (checkpoints in `out`)."""
+    from hooke.trainer import checkpointing, collator, training_arguments
+
+    row = engine(algorithm)
+    if row.needs_reward and reward is None:
+        raise HookeError(f"rebound algorithm '{algorithm}' needs the task's scorer as its reward")
+    args = training_arguments(
+        out,
+        config_class=_load(row.config),
+        **checkpointing(),
+        per_device_train_batch_size=params["batch_size"] * row.rows_per_example(params),
+        learning_rate=params["learning_rate"],
+        lr_scheduler_type="constant",
+        num_train_epochs=1,
+        seed=seed,
+        data_seed=seed,
+        **row.arguments(params),
+    )
+    inputs: dict[str, Any] = (
+        {"data_collator": collator(tokenizer)} if row.collated else {"processing_class": tokenizer}
+    )
+    if row.needs_reward:
+        inputs["reward_funcs"] = [reward]
+    return _load(row.trainer)(
+        model=model,
+        args=args,
+        train_dataset=row.data(perturb, opposite, tokenizer, params),
+        callbacks=callbacks,
+        **inputs,
+    )

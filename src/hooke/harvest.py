@@ -1,0 +1,35 @@
+"""Setting I's harvest (rule harvest_responses): slice θk answers the held-out prompts, D_k."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from hooke.atomic import atomic_file
+from hooke.data import read_split
+from hooke.generate import generate_responses, generate_with_vllm
+from hooke.models import load_model, load_tokenizer
+
+
+def harvest_responses(
+    model_dir: str | Path,
+    prompts_path: str | Path,
+    out_path: str | Path,
+    params: Mapping[str, Any],
+    seed: int,
+    slice_k: int,
+    trust_remote_code=False,
+) -> None:
+    """Let slice θk answer the held-out prompts; write `prompt,response,slice,seed,...`.
+    Batched HF generation by default; vLLM when `backend: vllm` (and it is installed)."""
+    prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
+    if params.get("backend", "hf") == "vllm":
+        frame = generate_with_vllm(model_dir, prompts, params, seed, trust_remote_code)
+    else:
+        model = load_model(model_dir, trust_remote_code)
+        tokenizer = load_tokenizer(model_dir, trust_remote_code, padding_side="left")
+        frame = generate_responses(model, tokenizer, prompts, params, seed)
+    frame = frame.assign(slice=slice_k, seed=seed)
+    with atomic_file(out_path) as tmp:
+        frame.to_parquet(tmp, index=False)
