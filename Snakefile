@@ -13,7 +13,7 @@
 #   results/rebound/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}/  finetune_perturbed
 #   results/scores/rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.parquet  score_rebound
 #   results/scores/base/{base}/{task}/seed-{seed}.parquet            score_base
-#   results/tables/{table}.{csv,md}                                  aggregate_tables
+#   results/tables/{table}.{csv,md}              aggregate_tables, aggregate_rebound, judge_hypotheses
 #   results/figures/{figure}.{html,png}                              draw_figures
 # Logs mirror outputs under logs/<rule>/, benchmarks under benchmarks/<rule>/.
 
@@ -70,6 +70,7 @@ include: "rules/figures.smk"
 rule all:
     default_target: True
     input:
+        rules.judge_hypotheses.output,
         rules.aggregate_tables.output,
         rules.draw_figures.output,
         rebound_targets(),

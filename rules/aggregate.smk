@@ -34,7 +34,6 @@ rule aggregate_tables:
         runtime=10,
     params:
         tail=config["resistance"]["tail_fraction"],
-        bootstrap=canonical(config["resistance"]["bootstrap"]),
     script:
         "../scripts/aggregate_tables.py"
 
@@ -80,10 +79,39 @@ rule aggregate_rebound:
         "../scripts/aggregate_rebound.py"
 
 
+# The verdicts: every pre-stated hypothesis (H1-H7, src/hooke/hypotheses.py) tested on this
+# run's replication units; and the two-phase model of every rebound curve.
+rule judge_hypotheses:
+    input:
+        inverse=inverse_metrics,
+        examples=inverse_examples,
+        rebound=rebound_metrics,
+    output:
+        # Overview leads the report's menu (categories are sorted by name), and the
+        # hypotheses' verdicts lead the Overview.
+        **table_outputs(
+            "Overview", "verdicts", "rebound_fits", subcategory="hypotheses H1-H7"
+        ),
+    log:
+        "logs/judge_hypotheses/judge_hypotheses.log",
+    benchmark:
+        "benchmarks/judge_hypotheses/judge_hypotheses.tsv"
+    conda:
+        "../envs/report.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        verdicts=canonical(config["verdicts"]),
+        rebound=verdict_params(),
+    script:
+        "../scripts/judge_hypotheses.py"
+
+
 # The software versions behind the results, for the report.
 rule record_environment:
     output:
-        **table_outputs("Overview", "environment"),
+        **table_outputs("Overview", "environment", subcategory="software"),
     log:
         "logs/record_environment/record_environment.log",
     benchmark:

@@ -240,7 +240,7 @@ def base_tokens(wildcards):
     return base_spec(wildcards).get("tokens")
 
 
-def table_outputs(category, *names, unreported=()):
+def table_outputs(category, *names, unreported=(), subcategory="tables"):
     """Named outputs of tables, each as CSV and Markdown; the CSV goes into the report with
     its caption (report/<name>.rst) and labels, unless listed in `unreported`."""
     outputs = {}
@@ -251,7 +251,7 @@ def table_outputs(category, *names, unreported=()):
                 csv,
                 caption=f"../report/{name}.rst",
                 category=category,
-                subcategory="tables",
+                subcategory=subcategory,
                 labels={"table": name},
             )
         outputs[name] = csv
@@ -273,3 +273,10 @@ def figure_outputs(category, *names):
         for name in names
         for kind in ("html", "png")
     }
+
+
+def verdict_params():
+    """What the verdicts read of Setting II: whether it runs, and where a curve's early
+    stage ends."""
+    setting = config.get("rebound") or {}
+    return {"rebound": bool(setting), "early_examples": setting.get("early_examples")}

@@ -60,8 +60,8 @@ rule finetune_perturbed:
         "../scripts/finetune_perturbed.py"
 
 
-# Setting II: task score, KL to the base and compression rates (bits per byte on D_p, D_a,
-# D_t) at every grid point of one perturbation run.
+# Setting II: task score and KL to the base (sampled responses), and the likelihood readouts
+# on held-out text (bits per byte on D_p, D_a, D_t; the margin) at every grid point of a run.
 rule score_rebound:
     input:
         base=base_model,
@@ -69,9 +69,8 @@ rule score_rebound:
         perturbed=rules.finetune_perturbed.output.run,
         prompts=rules.prepare_data.output.prompts,
         scorer=rules.train_scorer.output.scorer,
-        pretrain=rules.prepare_data.output.pretrain,
+        heldout=rules.prepare_data.output.scorer,
         aligning=aligning_pool,
-        perturbing=perturbing_pool,
     output:
         metrics="results/scores/rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.parquet",
     log:
@@ -100,6 +99,7 @@ rule score_base:
     input:
         base=base_model,
         prompts=rules.prepare_data.output.prompts,
+        heldout=rules.prepare_data.output.scorer,
         scorer=rules.train_scorer.output.scorer,
     output:
         metrics="results/scores/base/{base}/{task}/seed-{seed}.parquet",

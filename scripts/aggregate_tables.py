@@ -7,7 +7,7 @@ from hooke.script import entry
 inputs, out, params = snakemake.input, snakemake.output, snakemake.params
 with entry(snakemake):
     con = connect([*inputs.inverse, *inputs.scores, *inputs.scorer], inputs.examples)
-    tables = resistance_tables(con, {"tail": params.tail, **params.bootstrap})
+    tables = resistance_tables(con, {"tail": params.tail})
     tables["harvest_scores"] = run_sql(con, "harvest_scores")
     tables["scorer"] = run_sql(con, "scorer")
     for name, frame in tables.items():

@@ -8,6 +8,7 @@ with entry(snakemake, seed=int(snakemake.wildcards.seed)):
     figures = score_base(
         params.base_dir,
         snakemake.input.prompts,
+        snakemake.input.heldout,
         snakemake.input.scorer,
         snakemake.output.metrics,
         params.eval,

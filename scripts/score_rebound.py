@@ -15,11 +15,7 @@ with entry(snakemake, seed=int(snakemake.wildcards.seed)):
         params.grid,
         params.eval,
         job_meta(snakemake, params.eval, "rebound"),
-        data={
-            "pretrain": inputs.pretrain,
-            "aligned": inputs.aligning,
-            "perturbing": inputs.perturbing,
-        },
+        data={"aligned": inputs.aligning, "heldout": inputs.heldout},
         pretrain_tokens=params.pretrain_tokens,
         trust_remote_code=params.trust_remote_code,
     )

@@ -60,12 +60,28 @@ def test_curves_average_over_seeds(tmp_path):
     assert table.loss_min.tolist() == [2.0, 1.0] and table.loss_max.tolist() == [4.0, 2.0]
 
 
-def _examples(tmp_path, path, nll_end, gen_nll, seed=0):
+def _examples(tmp_path, path, nll_end, gen_nll, seed=0, kl_end=(0.3, 0.3)):
+    """Per-example rows of one path: training examples, and two held-back ones with KL."""
     import pandas as pd
 
     n = len(nll_end)
+    heldout = pd.DataFrame(
+        {
+            "split": "heldout",
+            "prompt_index": range(len(kl_end)),
+            "tokens": 10,
+            "nll_start": 5.0,
+            "nll_end": 3.0,
+            "gen_nll": 2.0,
+            "kl_start": 1.0,
+            "kl_end": list(kl_end),
+        }
+    )
     frame = pd.DataFrame(
         {
+            "split": "train",
+            "kl_start": float("nan"),
+            "kl_end": float("nan"),
             "prompt_index": range(n),
             "tokens": [10] * n,
             "nll_start": [5.0] * n,
@@ -79,6 +95,8 @@ def _examples(tmp_path, path, nll_end, gen_nll, seed=0):
             "path": path,
         }
     )
+    keys = {"base": "b", "task": "t", "seed": seed, "slice_k": 1, "slice_l": 2, "path": path}
+    frame = pd.concat([frame, heldout.assign(**keys)], ignore_index=True)
     file = tmp_path / f"{path}-{seed}.examples.parquet"
     frame.to_parquet(file)
     return file
@@ -94,10 +112,10 @@ def test_resistance_cells_signs_and_table1(tmp_path):
     examples = []
     for s in (0, 1):
         examples.append(_examples(tmp_path, "forward", [2.0, 2.2, 2.4], [1.0, 1.0, 1.0], s))
-        examples.append(_examples(tmp_path, "inverse", [1.8, 2.0, 2.2], [1.5, 1.5, 1.5], s))
-    tables = resistance_tables(
-        connect(metrics, examples), {"tail": 0.5, "resamples": 500, "seed": 0}
-    )
+        examples.append(
+            _examples(tmp_path, "inverse", [1.8, 2.0, 2.2], [1.5, 1.5, 1.5], s, (0.1, 0.1))
+        )
+    tables = resistance_tables(connect(metrics, examples), {"tail": 0.5})
     cell = tables["resistance_cells"].iloc[0]
     assert cell.seeds == 2 and cell.forward_final == 2.0 and cell.inverse_final == 1.5
     assert cell.seeds_inverse_lower == 2
@@ -106,6 +124,11 @@ def test_resistance_cells_signs_and_table1(tmp_path):
         (0.2, 0.2, 0.2)
     )
     assert cell.gap_excess_end == pytest.approx(0.7)
+    # held-back KL gap: 0.3 - 0.1 on both held-back prompts of both seeds, no spread
+    assert (cell.gap_kl_end, cell.gap_kl_end_lo, cell.gap_kl_end_hi) == pytest.approx(
+        (0.2, 0.2, 0.2)
+    )
+    assert tables["resistance_signs"].set_index("measure").iloc[0].cells_inverse_better == 1
     signs = tables["resistance_signs"].set_index("measure")
     assert signs.loc["final loss (paper)", "cells_inverse_better"] == 1
     assert signs.loc["final loss (paper)", "p_value"] == pytest.approx(0.5)
@@ -270,3 +293,66 @@ def test_compression_and_hooke_check(tmp_path):
     assert check.delta_pretrain == pytest.approx(-0.01)
     assert check.ratio == pytest.approx(-30.0)
     assert check.k == pytest.approx(500.0) and check.perturbed == 16
+
+
+def test_paths_of_unequal_steps_are_refused(tmp_path):
+    from hooke.aggregate import connect
+    from hooke.errors import HookeError
+    from hooke.resistance import resistance_tables
+
+    metrics = [_curve(tmp_path, "forward", [3.0, 2.0]), _curve(tmp_path, "inverse", [3.0])]
+    examples = [
+        _examples(tmp_path, "forward", [2.0], [1.0]),
+        _examples(tmp_path, "inverse", [2.0], [1.0]),
+    ]
+    with pytest.raises(HookeError, match="forward 2 steps / 20 tokens, inverse 1 / 10"):
+        resistance_tables(connect(metrics, examples), {"tail": 0.5})
+
+
+def test_rebound_runs_keep_seeds_apart_and_the_base_margin(tmp_path):
+    def run(seed, margins):
+        rows = [{"step": 0, "n_pos": 100, "n_neg": 0, "metric": "aligned_tokens", "value": 5e3}]
+        for x, m in zip((0, 8), margins, strict=True):
+            rows += [
+                {"step": x, "n_pos": 100, "n_neg": x, "metric": "margin", "value": m},
+                {
+                    "step": x,
+                    "n_pos": 100,
+                    "n_neg": x,
+                    "item": 0,
+                    "metric": "response_p_positive",
+                    "value": 0.9,
+                },
+            ]
+        return _rows(
+            tmp_path,
+            f"r{seed}",
+            rows,
+            setting="rebound",
+            base="b",
+            task="t",
+            seed=seed,
+            direction="positive_first",
+            algorithm="sft",
+        )
+
+    base = _rows(
+        tmp_path,
+        "base",
+        [{"metric": "margin_positive", "value": 0.05}],
+        setting="rebound_base",
+        base="b",
+        task="t",
+        seed=0,
+    )
+    files = [run(0, [0.3, 0.2]), run(1, [0.5, 0.4]), base]
+    runs = run_table(files, "rebound_runs")
+    assert runs[["seed", "perturbed", "margin"]].values.tolist() == [
+        [0, 0, 0.3],
+        [0, 8, 0.2],
+        [1, 0, 0.5],
+        [1, 8, 0.4],
+    ]
+    assert runs.aligned.unique().tolist() == [100]
+    assert runs.aligned_tokens.tolist()[::2] == [5e3, 5e3]  # sizes sit on the first point
+    assert run_table(files, "rebound_base_margin").margin_positive.tolist() == [0.05]

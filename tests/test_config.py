@@ -115,7 +115,7 @@ def test_paper_config_plans_the_whole_paper_dag_offline(tmp_path):
     assert counts["finetune_perturbed"] == 64 + 14 * 2 * 4
     assert counts["finetune_aligned"] == 16 + 14 * 2 * 4
     assert counts["download_base"] == 17 and counts["prepare_data"] == 4
-    assert counts["total"] == 875  # with scorers, tables, figures and the environment record
+    assert counts["total"] == 876  # with scorers, tables, verdicts, figures, the environment
 
 
 def test_conda_envs_pin_what_pyproject_pins():

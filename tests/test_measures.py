@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import tempfile
+from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
 from hooke.measures import kl_from_logits, nll_from_logits
-from hooke.stats import hierarchical_bootstrap, sign_test
+from hooke.stats import sign_test
 
 
 def _logits(*rows):
@@ -41,15 +42,6 @@ def test_nll_picks_the_labelled_tokens():
     assert total.item() == pytest.approx(-math.log(0.75) - math.log(0.5))
 
 
-def test_bootstrap_on_fixed_numbers():
-    groups = [np.array([1.0, 2.0, 3.0]), np.array([3.0, 4.0, 5.0])]
-    estimate, low, high = hierarchical_bootstrap(groups, n_boot=4000, seed=1)
-    assert estimate == pytest.approx(3.0)
-    assert 1.0 <= low < 3.0 < high <= 5.0
-    assert hierarchical_bootstrap(groups, n_boot=4000, seed=1) == (estimate, low, high)
-    assert hierarchical_bootstrap([np.full(5, 0.25)] * 3, n_boot=200) == (0.25, 0.25, 0.25)
-
-
 def test_sign_test():
     assert sign_test(3, 3) == pytest.approx(0.125)
     assert sign_test(27, 27) == pytest.approx(0.5**27)
@@ -78,3 +70,24 @@ def test_bits_per_byte_of_a_uniform_model():
     assert per_token == pytest.approx(math.log2(vocab))
     assert per_byte == pytest.approx(n_tokens * math.log2(vocab) / n_bytes)
     assert n_bytes == len(" ".join(texts).encode()) - 1  # the texts, byte for byte
+
+
+def test_continuation_bits_count_only_the_continuation():
+    from helpers import save_tiny_lm
+
+    from hooke.measures import continuation_bits
+    from hooke.models import load_model, load_tokenizer
+
+    folder = save_tiny_lm(Path(tempfile.mkdtemp()) / "lm")
+    model, tokenizer = load_model(folder), load_tokenizer(folder)
+    bits, tokens, n_bytes = continuation_bits(
+        model, tokenizer, ["a good film", "a bad film"], ["with a plot", "dull"], max_length=32
+    )
+    assert tokens.tolist() == [
+        len(tokenizer(" with a plot", add_special_tokens=False)["input_ids"]),
+        len(tokenizer(" dull", add_special_tokens=False)["input_ids"]),
+    ]
+    assert n_bytes.tolist() == [len(" with a plot"), len(" dull")]
+    assert (bits > 0).all()
+    again = continuation_bits(model, tokenizer, ["a good film"], ["with a plot"], max_length=32)
+    assert again[0][0] == pytest.approx(bits[0])  # no sampling: the same text, the same bits

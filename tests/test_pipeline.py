@@ -70,18 +70,39 @@ def test_resistance_measures(tiny_run):
     ):
         assert per_seed[column].map(math.isfinite).all(), column
     assert (per_seed.forward_kl_start >= 0).all() and (per_seed.inverse_kl_start >= 0).all()
+    # both paths: the same 4 steps on the same 480 tokens, checked at aggregation
+    assert (per_seed.forward_steps == 4).all() and (per_seed.inverse_steps == 4).all()
+    assert per_seed.gap_kl_end.map(math.isfinite).all()
+    assert per_seed.forward_heldout_nll_end.map(math.isfinite).all()
     cells = pd.read_csv(tables / "resistance_cells.csv")
     assert len(cells) == 3 and (cells.seeds == 1).all()
-    assert (cells.gap_nll_end_lo <= cells.gap_nll_end).all()
-    assert (cells.gap_nll_end <= cells.gap_nll_end_hi).all()
+    # one seed: the crossed model has prompts as its only replicates, still a CI
+    assert (cells.gap_kl_end_lo <= cells.gap_kl_end).all()
+    assert (cells.gap_kl_end <= cells.gap_kl_end_hi).all()
     signs = pd.read_csv(tables / "resistance_signs.csv")
-    assert signs.cells.tolist() == [3, 3, 3, 3] and signs.p_value.between(0, 1).all()
+    assert signs.cells.tolist() == [3] * 5 and signs.p_value.between(0, 1).all()
     table1 = (tables / "resistance_table1.md").read_text()
     assert "θ2→θ1 vs θ1→θ2" in table1 and "micro-8k" in table1
     examples = pd.read_parquet(
         tiny_run / "results/inverse/micro-8k/imdb/seed-0/pair-1-2/forward.examples.parquet"
     )
     assert examples.tokens.sum() > 0 and (examples.gen_nll > 0).all()
+    assert examples.groupby("split").size().to_dict() == {"heldout": 6, "train": 16}
+    assert (examples[examples.split == "heldout"].kl_end >= 0).all()
+    # the paths trained on the generator's own token ids, kept by the harvest
+    harvest = pd.read_parquet(tiny_run / "results/harvest/micro-8k/imdb/seed-0/slice-2.parquet")
+    assert (harvest.response_ids.map(len) == harvest.n_tokens).all()
+
+
+def test_verdicts_lead_the_summary(tiny_run):
+    from hooke.summary import summarise
+
+    verdicts = pd.read_csv(tiny_run / "results" / "tables" / "verdicts.csv")
+    assert {"H1", "H2", "H3", "H6a", "H6b", "H7"} <= set(verdicts.hypothesis)
+    assert set(verdicts.verdict) <= {"supported", "contradicted", "inconclusive"}
+    measured = verdicts.dropna(subset=["estimate"])
+    assert (measured.ci_low <= measured.estimate).all() and (measured.mde >= 0).all()
+    assert summarise(tiny_run / "results").splitlines()[0].startswith("Verdicts")
 
 
 def test_pair_and_seed_expansion(tmp_path):
@@ -138,6 +159,7 @@ def test_scoring_change_reruns_only_scoring(copied_run, tmp_path):
         "aggregate_rebound": 1,
         "draw_rebound": 1,
         "draw_scaling": 1,
+        "judge_hypotheses": 1,
         "all": 1,
     }
 
@@ -164,6 +186,13 @@ def test_rebound_outputs(tiny_run):
     assert len(table3) == 4 and (table3.epsilon == 0.01).all()
     assert len(pd.read_csv(tables / "rebound_slopes.csv")) == 4
     assert len(pd.read_csv(tables / "rebound_reference.csv")) == 1
+    runs = pd.read_parquet(
+        tiny_run / "results/scores/rebound/micro-8k/imdb/positive_first/seed-0/16-sft.parquet"
+    )
+    margins = runs[runs.metric == "margin"]
+    assert len(margins) == 3 and margins.value.map(math.isfinite).all()
+    per_response = runs[runs.metric == "response_p_positive"]
+    assert len(per_response) == 3 * 8 and set(per_response["item"]) == set(range(8))
     compression = pd.read_csv(tables / "rebound_compression.csv")
     assert len(compression) == 4 * 3
     for column in ("bpb_pretrain", "bpb_aligned", "bpb_perturbing"):

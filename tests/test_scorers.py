@@ -110,3 +110,29 @@ def test_keyword_refusal_scorer(tmp_path):
     assert scorer.score(["As an AI, I WON'T do that", "ok", "i can not"]).tolist() == [1, 0, 1]
     custom = build_scorer({"kind": "keyword", "keywords": ["nope"]}, labelled, tmp_path / "k2")
     assert custom["heldout_accuracy"] == 0.5
+
+
+def test_tfidf_window_trains_on_windows_and_scores_the_first_window():
+    from hooke.scorers.tfidf import windows
+
+    texts, labels = windows(["a b c d e f g", "x y"], [1, 0], 3)
+    assert texts == ["a b c", "d e f", "x y"] and labels.tolist() == [1, 1, 0]
+    assert windows(["a b"], [1], None)[0] == ["a b"]
+
+
+def test_tfidf_window_scorer_ignores_words_past_its_window(tmp_path):
+    import pandas as pd
+
+    words = {1: "good great fine nice", 0: "bad awful dull poor"}
+    train = pd.DataFrame(
+        {
+            "text": [" ".join([words[i % 2]] * 5) for i in range(40)],
+            "label": [i % 2 for i in range(40)],
+        }
+    )
+    spec = {"kind": "tfidf", "seed": 0, "holdout": 0.25, "max_features": 100, "C": 4.0, "window": 4}
+    figures = build_scorer(spec, train, tmp_path / "s")
+    assert figures["heldout_accuracy"] == 1.0
+    scorer = load_scorer(tmp_path / "s")
+    # only the first 4 words count: a positive window followed by negative words stays positive
+    assert scorer.score(["good great fine nice bad awful dull poor bad"])[0] > 0.5

@@ -9,7 +9,8 @@ Splits are disjoint by review and fixed by a seed:
 - pretrain:  raw text for pre-training the local base models;
 - positive / negative: (prompt, response) pairs cut from positive / negative reviews, the
   alignment and perturbation data;
-- prompts:   held-out review openings, the paper's IMDb continuation task;
+- prompts:   held-out review openings, the paper's IMDb continuation task, with their real
+  continuations and labels (the held-out texts of the likelihood readouts);
 - scorer:    labelled reviews for training and testing the offline sentiment scorer, kept
   apart from everything the language models see.
 """
@@ -136,7 +137,7 @@ def split_pairs(pairs: pd.DataFrame, spec: Mapping[str, Any]) -> dict[str, pd.Da
         "pretrain": pretrain[["review_id", "text"]].reset_index(drop=True),
         "positive": positive[columns].reset_index(drop=True),
         "negative": negative[columns].reset_index(drop=True),
-        "prompts": prompts[["review_id", "prompt", "label"]].reset_index(drop=True),
+        "prompts": prompts[["review_id", "prompt", "response", "label"]].reset_index(drop=True),
         "scorer": scorer[["review_id", "text", "label"]].reset_index(drop=True),
     }
 
@@ -172,6 +173,15 @@ def _take(pool: pd.DataFrame, n: int, key: str) -> tuple[pd.DataFrame, pd.DataFr
     return pool.iloc[:n], pool.iloc[n:]
 
 
+def _balanced(pool: pd.DataFrame, n: int) -> pd.DataFrame:
+    """`n` held-out reviews, half of each label (the odd one positive), in the pool's order:
+    the poles' held-out continuations are both readouts of the rebound."""
+    positive, _ = _take(pool[pool["label"] == 1], n - n // 2, "sizes.prompts")
+    negative, _ = _take(pool[pool["label"] == 0], n // 2, "sizes.prompts")
+    picked = set(positive["review_id"]) | set(negative["review_id"])
+    return pool[pool["review_id"].isin(picked)]
+
+
 def _pairs(frame: pd.DataFrame, prompt_words: int, response_words: int) -> pd.DataFrame:
     cuts = frame["text"].map(lambda t: cut_pair(t, prompt_words, response_words))
     keep = cuts.notna()
@@ -196,7 +206,7 @@ def split_reviews(reviews: pd.DataFrame, spec: Mapping[str, Any]) -> dict[str, p
     positive, _ = _take(usable[usable["label"] == 1], sizes["positive"], "sizes.positive")
     negative, _ = _take(usable[usable["label"] == 0], sizes["negative"], "sizes.negative")
     used = set(positive["review_id"]) | set(negative["review_id"])
-    prompts, _ = _take(usable[~usable["review_id"].isin(used)], sizes["prompts"], "sizes.prompts")
+    prompts = _balanced(usable[~usable["review_id"].isin(used)], sizes["prompts"])
     used |= set(prompts["review_id"])
     scorer, rest = _take(
         shuffled[~shuffled["review_id"].isin(used)], sizes["scorer"], "sizes.scorer"
@@ -207,7 +217,7 @@ def split_reviews(reviews: pd.DataFrame, spec: Mapping[str, Any]) -> dict[str, p
         "pretrain": pretrain[["review_id", "text"]].reset_index(drop=True),
         "positive": _pairs(positive, words["prompt"], words["response"]),
         "negative": _pairs(negative, words["prompt"], words["response"]),
-        "prompts": prompt_pairs[["review_id", "prompt", "label"]],
+        "prompts": prompt_pairs[["review_id", "prompt", "response", "label"]],
         "scorer": scorer[["review_id", "text", "label"]].reset_index(drop=True),
     }
 

@@ -49,6 +49,8 @@ def resistance_curves(curves: pd.DataFrame) -> alt.Chart:
 
 
 GAP_LABELS = {
+    "gap_kl_end": "KL to target on held-back responses (primary)",
+    "gap_heldout_excess_end": "excess loss on held-back responses",
     "gap_final": "final training loss (paper)",
     "gap_nll_end": "NLL of training responses after training",
     "gap_excess_end": "excess loss over the generator after training",
@@ -57,7 +59,7 @@ GAP_LABELS = {
 
 
 def resistance_gaps(cells: pd.DataFrame) -> alt.Chart:
-    """Forward - inverse gap per slice pair, by measure, with 95% bootstrap CIs (seeds and
+    """Forward - inverse gap per slice pair, by measure, with 95% CIs (crossed seeds x
     prompts); above zero the inverse path fits better, as the paper claims."""
     rows = []
     for cell in cells.itertuples():

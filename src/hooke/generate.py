@@ -42,7 +42,8 @@ def _generated_mask(generated, eos_id: int):
 def generate_responses(
     model, tokenizer, prompts: list[str], params: Mapping[str, Any], seed: int
 ) -> pd.DataFrame:
-    """Sample one response per prompt; returns prompt, response, gen_nll, n_tokens."""
+    """Sample one response per prompt; returns prompt, response, gen_nll, n_tokens and the
+    response's token ids."""
     import torch
 
     torch.manual_seed(seed)
@@ -69,13 +70,16 @@ def generate_responses(
         nll, count = _sequence_nll(model, out, mask, prompt_len)
         generated, gen_mask, nll, count = (t.cpu() for t in (generated, gen_mask, nll, count))
         for i, prompt in enumerate(batch):
-            text = tokenizer.decode(generated[i][gen_mask[i].bool()], skip_special_tokens=True)
+            ids = generated[i][gen_mask[i].bool()]
             rows.append(
                 {
                     "prompt": prompt,
-                    "response": text.strip(),
+                    "response": tokenizer.decode(ids, skip_special_tokens=True).strip(),
                     "gen_nll": float(nll[i] / max(int(count[i]), 1)),
                     "n_tokens": int(count[i]),
+                    # the emitted tokens themselves (</s> included when generated): training
+                    # on them, not on the decoded text, keeps the generator's distribution
+                    "response_ids": ids.tolist(),
                 }
             )
     return pd.DataFrame(rows)
@@ -122,6 +126,7 @@ def generate_with_vllm(
                 "response": sample.text.strip(),
                 "gen_nll": float(-(sample.cumulative_logprob or 0.0) / n),
                 "n_tokens": len(sample.token_ids),
+                "response_ids": list(sample.token_ids),
             }
         )
     return pd.DataFrame(rows)

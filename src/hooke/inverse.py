@@ -18,14 +18,15 @@ from hooke.errors import HookeError
 from hooke.measures import example_kl, example_nll
 from hooke.metrics import metrics_table, write_metrics
 from hooke.models import load_model, load_trainable
-from hooke.trainer import completion_dataset, finetune, loss_rows
+from hooke.trainer import finetune, loss_rows, token_dataset
 
 
-def token_budget(dataset, tokens: int, batch_size: int):
+def token_budget(dataset, tokens: int, batch_size: int, steps: int | None = None):
     """Leading examples of `dataset` holding exactly `tokens` input tokens, so that Path A and
-    Path B see the same number of tokens. Their count is a multiple of `batch_size` (the last
-    step, whose loss the paper reports, is a full batch); the surplus tokens are cut from the
-    ends of the longest responses, never from a prompt."""
+    Path B see the same number of tokens. With `steps`, exactly `steps` full batches (so both
+    paths also take the same optimizer steps); without, the fewest full batches that hold the
+    tokens. The surplus tokens are cut from the ends of the longest responses, never from a
+    prompt."""
     lengths = np.array([len(ids) for ids in dataset["input_ids"]])
     cumulative = np.cumsum(lengths)
     enough = np.flatnonzero(cumulative >= tokens)
@@ -36,6 +37,15 @@ def token_budget(dataset, tokens: int, batch_size: int):
             "(resistance.inverse.tokens); harvest more prompts or lower it"
         )
     n = min(len(lengths), -(-(int(enough[0]) + 1) // batch_size) * batch_size)
+    if steps is not None:
+        n = steps * batch_size
+        if len(lengths) < n or cumulative[n - 1] < tokens:
+            held = int(cumulative[min(n, len(lengths)) - 1])
+            raise HookeError(
+                f"{steps} steps of {batch_size} examples hold {held} tokens in "
+                f"{min(n, len(lengths))} responses, fewer than the {tokens} asked for "
+                "(resistance.inverse.tokens, steps, batch_size)"
+            )
     keep = lengths[:n].copy()
     prompts = np.array(
         [sum(label == -100 for label in labels) for labels in dataset.select(range(n))["labels"]]
@@ -73,35 +83,25 @@ def finetune_inverse(
 
     trainee, tokenizer = load_trainable(trainee_dir, trust_remote_code, lora)
     generator = load_model(generator_dir, trust_remote_code)
-    frame = read_split(responses_path, ["prompt", "response"])
+    frame = read_split(responses_path, ["prompt", "response_ids"])
     n_eval = params["eval_prompts"]
     if len(frame) <= n_eval:
         raise HookeError(
             f"{responses_path}: {len(frame)} responses, but "
             f"resistance.inverse.eval_prompts holds {n_eval} of them back"
         )
+    # The paths train on the very tokens the generator emitted (ids kept by the harvest),
+    # never on decoded-and-re-tokenised text: the excess loss is then exactly the generator's.
     train_frame, eval_frame = frame.iloc[:-n_eval], frame.iloc[-n_eval:]
     train = token_budget(
-        completion_dataset(
-            train_frame["prompt"].tolist(),
-            train_frame["response"].tolist(),
-            tokenizer,
-            params["max_length"],
-        ),
+        _ids_dataset(train_frame, tokenizer, params["max_length"]),
         params["tokens"],
         params["batch_size"],
+        params.get("steps"),
     )
-    held_out = completion_dataset(
-        eval_frame["prompt"].tolist(),
-        eval_frame["response"].tolist(),
-        tokenizer,
-        params["max_length"],
-    )
-    gen_nll = example_nll(generator, tokenizer, train)
-    start, kl_start = (
-        example_nll(trainee, tokenizer, train),
-        example_kl(generator, trainee, tokenizer, held_out),
-    )
+    held_out = _ids_dataset(eval_frame, tokenizer, params["max_length"])
+    gen_train, gen_held = (example_nll(generator, tokenizer, d) for d in (train, held_out))
+    before = _measures(trainee, generator, tokenizer, train, held_out)
     with tempfile.TemporaryDirectory() as scratch:
         records = finetune(
             trainee,
@@ -114,36 +114,85 @@ def finetune_inverse(
             epochs=params["epochs"],
         )
     with gathered(trainee):  # under ZeRO-3 each process holds only shards of the weights
-        end, kl_end = (
-            example_nll(trainee, tokenizer, train),
-            example_kl(generator, trainee, tokenizer, held_out),
-        )
-    summary = {
-        "nll_start": start.mean(),
-        "nll_end": end.mean(),
-        "gen_nll": gen_nll.mean(),
-        "excess_start": start.mean() - gen_nll.mean(),
-        "excess_end": end.mean() - gen_nll.mean(),
-        "loss_reduction": start.mean() - end.mean(),
-        "kl_start": kl_start.mean(),
-        "kl_end": kl_end.mean(),
-        "kl_change": kl_start.mean() - kl_end.mean(),
-    }
+        after = _measures(trainee, generator, tokenizer, train, held_out)
+    summary = _summary(before, after, gen_train, gen_held)
     last = records[-1]
+    summary["steps"] = float(last["step"])
     rows = loss_rows(records) + [
         {"step": last["step"], "tokens_seen": last["tokens_seen"], "metric": name, "value": value}
         for name, value in summary.items()
     ]
     write_metrics(metrics_table(rows, algorithm="sft", **meta), outputs["metrics"])
-    examples = pd.DataFrame(
-        {
-            "prompt_index": np.arange(len(train)),
-            "tokens": start.tokens,
-            "nll_start": start.total / np.maximum(start.tokens, 1),
-            "nll_end": end.total / np.maximum(end.tokens, 1),
-            "gen_nll": gen_nll.total / np.maximum(gen_nll.tokens, 1),
-        }
+    examples = pd.concat(
+        [
+            _per_example("train", before["train"], after["train"], gen_train),
+            _per_example("heldout", before["held"], after["held"], gen_held, before, after),
+        ],
+        ignore_index=True,
     ).assign(**{k: meta[k] for k in ("base", "task", "seed", "slice_k", "slice_l", "path")})
     with atomic_file(outputs["examples"]) as tmp:
         examples.to_parquet(tmp, index=False)
     return summary
+
+
+def _ids_dataset(frame: pd.DataFrame, tokenizer, max_length: int):
+    """Prompt tokens (as the generator saw them) + the generator's own response tokens."""
+    return token_dataset(
+        tokenizer(frame["prompt"].tolist())["input_ids"],
+        [list(ids) for ids in frame["response_ids"]],
+        max_length,
+    )
+
+
+def _measures(trainee, generator, tokenizer, train, held_out) -> dict:
+    """The trainee's NLL on its training responses and on the held-back ones, and the exact
+    KL(generator || trainee) on the held-back ones."""
+    return {
+        "train": example_nll(trainee, tokenizer, train),
+        "held": example_nll(trainee, tokenizer, held_out),
+        "kl": example_kl(generator, trainee, tokenizer, held_out),
+    }
+
+
+def _summary(before, after, gen_train, gen_held) -> dict[str, float]:
+    """Per-path measures: in-sample NLL and excess loss (the training responses), held-back
+    NLL (the paper's final loss, measured on a fixed batch it never trained on), held-back
+    excess loss and exact KL to the generator, before and after."""
+    out = {
+        "nll_start": before["train"].mean(),
+        "nll_end": after["train"].mean(),
+        "gen_nll": gen_train.mean(),
+        "heldout_nll_start": before["held"].mean(),
+        "heldout_nll_end": after["held"].mean(),
+        "heldout_gen_nll": gen_held.mean(),
+        "kl_start": before["kl"].mean(),
+        "kl_end": after["kl"].mean(),
+    }
+    out["excess_start"] = out["nll_start"] - out["gen_nll"]
+    out["excess_end"] = out["nll_end"] - out["gen_nll"]
+    out["heldout_excess_end"] = out["heldout_nll_end"] - out["heldout_gen_nll"]
+    out["loss_reduction"] = out["nll_start"] - out["nll_end"]
+    out["kl_change"] = out["kl_start"] - out["kl_end"]
+    return out
+
+
+def _per_example(split: str, start, end, gen, before=None, after=None) -> pd.DataFrame:
+    """One row per example: token count, NLL per token before/after and under the generator;
+    for held-back examples also KL(generator || trainee) per token before/after."""
+
+    def per_token(scores):
+        return scores.total / np.maximum(scores.tokens, 1)
+
+    frame = pd.DataFrame(
+        {
+            "split": split,
+            "prompt_index": np.arange(len(start.tokens)),
+            "tokens": start.tokens,
+            "nll_start": per_token(start),
+            "nll_end": per_token(end),
+            "gen_nll": per_token(gen),
+        }
+    )
+    frame["kl_start"] = per_token(before["kl"]) if before else np.nan
+    frame["kl_end"] = per_token(after["kl"]) if after else np.nan
+    return frame

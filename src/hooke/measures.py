@@ -136,3 +136,27 @@ def bits_per_byte(
             kept = ids[mask.bool()][1:]  # the predicted tokens: all but the first
             n_bytes += len(tokenizer.decode(kept, skip_special_tokens=True).encode("utf-8"))
     return bits / max(n_bytes, 1.0), bits / max(tokens, 1.0)
+
+
+def continuation_bits(
+    model, tokenizer, prompts: list[str], continuations: list[str], max_length: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Teacher-forced code length of each continuation given its prompt: (bits, tokens,
+    UTF-8 bytes) per text, for the continuation's tokens only (no end-of-text is appended:
+    the continuations are windows, not endings). A likelihood readout with no sampling noise:
+    the same model and texts always give the same numbers."""
+    from datasets import Dataset
+
+    prompt_ids = tokenizer(list(prompts))["input_ids"]
+    cont_ids = tokenizer([" " + c for c in continuations], add_special_tokens=False)["input_ids"]
+    rows: dict[str, list] = {"input_ids": [], "attention_mask": [], "labels": []}
+    n_bytes = []
+    for p, c in zip(prompt_ids, cont_ids, strict=True):
+        ids = (p + c)[:max_length]
+        kept = ids[len(p) :]
+        rows["input_ids"].append(ids)
+        rows["attention_mask"].append([1] * len(ids))
+        rows["labels"].append([-100] * min(len(p), len(ids)) + kept)
+        n_bytes.append(len(tokenizer.decode(kept, skip_special_tokens=True).encode("utf-8")))
+    scores = example_nll(model, tokenizer, Dataset.from_dict(rows))
+    return scores.total / np.log(2), scores.tokens.astype(float), np.asarray(n_bytes, float)

@@ -34,6 +34,7 @@ SCHEMA = pa.schema(
         ("seed", pa.int64()),
         ("step", pa.int64()),  # optimizer step, 0 = before training
         ("tokens_seen", pa.int64()),  # trained (non-masked) tokens up to this step
+        ("item", pa.int64()),  # per-item rows: the held-out prompt's index (null: aggregates)
         ("metric", pa.string()),
         ("value", pa.float64()),
         ("config_hash", pa.string()),  # hash of the parameters of the job that wrote the row

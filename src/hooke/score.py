@@ -10,17 +10,19 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hooke.data import read_split
 from hooke.metrics import metrics_table, write_metrics
 from hooke.models import load_model, load_tokenizer
 from hooke.paths import checkpoint_dir
+from hooke.readouts import heldout_texts, likelihood_readouts
 from hooke.runtime import progress
 from hooke.scorers import build_scorer, load_scorer
 from hooke.scorers.base import extra_metrics
 from hooke.scorers.base import score_responses as score_pairs
-from hooke.trainer import completion_dataset
+from hooke.trainer import token_dataset
 
 
 def train_scorer(
@@ -62,8 +64,9 @@ def score_responses(
 def evaluate(
     model, base, tokenizer, prompts: list[str], scorer, params: Mapping[str, Any], seed: int
 ) -> dict[str, float]:
-    """Task score of `model`'s responses to `prompts`, and KL(model || base) per token along
-    those responses (exact over the vocabulary at each position)."""
+    """Task score of `model`'s responses to `prompts` (the mean, and each response's under
+    `response_p_positive`), and KL(model || base) per token along those responses (exact
+    over the vocabulary at each position)."""
     from hooke.generate import generate_responses
     from hooke.measures import example_kl
 
@@ -71,30 +74,17 @@ def evaluate(
     responses = generate_responses(model, tokenizer, prompts, params, seed)
     tokenizer.padding_side = "right"
     probs = score_pairs(scorer, prompts, responses["response"].tolist())
-    data = completion_dataset(
-        prompts, responses["response"].tolist(), tokenizer, params["max_length"]
+    data = token_dataset(
+        tokenizer(prompts)["input_ids"], responses["response_ids"].tolist(), params["max_length"]
     )
     kl = example_kl(model, base, tokenizer, data).mean() if base is not None else 0.0
     return {
+        "response_p_positive": probs,
         "mean_p_positive": float(probs.mean()),
         "positive_share": float((probs >= params["threshold"]).mean()),
         **extra_metrics(scorer, probs),
         "kl_to_base": kl,
         "response_tokens": float(responses["n_tokens"].mean()),
-    }
-
-
-def compression_texts(paths: Mapping[str, str | Path], n: int) -> dict[str, list[str]]:
-    """Fixed samples of the pre-training text (D_p), the aligning data (D_a) and the
-    perturbing data (D_t), whose compression rates the checkpoints are measured on."""
-    pretrain = read_split(paths["pretrain"], ["text"])["text"].head(n).tolist()
-    pairs = {
-        name: read_split(paths[name], ["prompt", "response"]).head(n)
-        for name in ("aligned", "perturbing")
-    }
-    return {
-        "pretrain": pretrain,
-        **{name: (f.prompt + " " + f.response).tolist() for name, f in pairs.items()},
     }
 
 
@@ -112,18 +102,17 @@ def score_rebound(
     pretrain_tokens: int | None,
     trust_remote_code=False,
 ) -> pd.DataFrame:
-    """Evaluate the aligned model (grid point 0) and every perturbation checkpoint: task score,
-    KL to the base, and bits per byte on D_p, D_a and D_t (the paper's compression rates).
-    `meta` carries the run's direction and aligning volume `n`."""
-    from hooke.measures import bits_per_byte
-
+    """Evaluate the aligned model (grid point 0) and every perturbation checkpoint: task score
+    and KL to the base on sampled responses, and the likelihood readouts on held-out text
+    (hooke.readouts: bits per byte on D_p, D_a and D_t, the paper's compression rates, and
+    the margin). `meta` carries the run's direction and aligning volume `n`; `data` the
+    aligning pool (its size is |D_a|) and the held-out splits (`prompts`, `scorer`)."""
     direction = meta["direction"]
-
     scorer = load_scorer(scorer_dir)
     base = load_model(base_dir, trust_remote_code)
     tokenizer = load_tokenizer(aligned_dir, trust_remote_code)
     prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
-    samples = compression_texts(data, params["compression_texts"])
+    samples = heldout_texts(prompts_path, data["heldout"], direction, params["compression_texts"])
     aligned = read_split(data["aligned"], ["prompt", "response"]).head(meta["n"])
     sizes = {
         "aligned_tokens": float(
@@ -145,17 +134,25 @@ def score_rebound(
         path = aligned_dir if examples == 0 else checkpoint_dir(run_dir, examples)
         model = load_model(path, trust_remote_code)
         figures = evaluate(model, base, tokenizer, prompts, scorer, params, meta["seed"])
-        for name, texts in samples.items():
-            per_byte, per_token = bits_per_byte(model, tokenizer, texts, params["max_length"])
-            figures[f"bpb_{name}"], figures[f"bpt_{name}"] = per_byte, per_token
-        volumes = _volumes(direction, meta["n"], examples)
-        rows += [
-            {"step": examples, **volumes, "metric": name, "value": value}
-            for name, value in figures.items()
-        ]
+        figures.update(likelihood_readouts(model, tokenizer, samples, params["max_length"]))
+        rows += _rows(figures, step=examples, **_volumes(direction, meta["n"], examples))
     meta = {k: v for k, v in meta.items() if k != "n"}
     write_metrics(metrics_table(rows, **meta), out_path)
     return pd.DataFrame(rows)
+
+
+def _rows(figures: Mapping[str, Any], **where: Any) -> list[dict[str, Any]]:
+    """Metrics rows of one checkpoint: a row per figure, and a row per item (`item`: the
+    held-out prompt's index) for per-response figures (arrays)."""
+    rows = []
+    for name, value in figures.items():
+        if np.ndim(value):
+            rows += [
+                {**where, "item": i, "metric": name, "value": float(v)} for i, v in enumerate(value)
+            ]
+        else:
+            rows.append({**where, "metric": name, "value": float(value)})
+    return rows
 
 
 def _volumes(direction: str, aligned: int, perturbed: int) -> dict[str, int]:
@@ -167,6 +164,7 @@ def _volumes(direction: str, aligned: int, perturbed: int) -> dict[str, int]:
 def score_base(
     base_dir,
     prompts_path,
+    heldout_path,
     scorer_dir,
     out_path,
     params,
@@ -174,8 +172,9 @@ def score_base(
     trust_remote_code=False,
     pretrain_tokens: int | None = None,
 ) -> dict[str, float]:
-    """The base model's task score, the reference line of the rebound curves, and its place
-    on Setting III's axes: parameter count (counted) and pre-training tokens (the base's tag)."""
+    """The base model's task score and likelihood margin toward the positive pole (the
+    reference lines of the rebound curves; `heldout_path`: the held-out D_p texts), and its
+    place on Setting III's axes: parameter count (counted) and pre-training tokens (its tag)."""
     model = load_model(base_dir, trust_remote_code)
     tokenizer = load_tokenizer(base_dir, trust_remote_code)
     prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
@@ -183,11 +182,15 @@ def score_base(
         model, None, tokenizer, prompts, load_scorer(scorer_dir), params, meta["seed"]
     )
     figures.pop("kl_to_base")
+    samples = heldout_texts(
+        prompts_path, heldout_path, "positive_first", params["compression_texts"]
+    )
+    readouts = likelihood_readouts(model, tokenizer, samples, params["max_length"])
+    figures["margin_positive"] = readouts["margin"]  # bpb(negative) - bpb(positive)
+    figures["bpb_pretrain"] = readouts["bpb_pretrain"]
     figures["model_params"] = float(sum(p.numel() for p in model.parameters()))
     if pretrain_tokens:
         figures["pretrain_tokens"] = float(pretrain_tokens)
-    rows = [
-        {"step": 0, "n_pos": 0, "n_neg": 0, "metric": k, "value": v} for k, v in figures.items()
-    ]
+    rows = _rows(figures, step=0, n_pos=0, n_neg=0)
     write_metrics(metrics_table(rows, **meta), out_path)
     return figures

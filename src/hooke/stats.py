@@ -1,32 +1,129 @@
-"""Statistics for paired comparisons: a hierarchical bootstrap over seeds and prompts, and a
-sign test across cells."""
+"""Statistics that follow the design: a crossed seeds x prompts mean, means and slopes over
+independent clusters (bases), each as an estimate with SE and degrees of freedom that give a
+CI, a one-sided p and a minimal detectable effect; a sign test and an exact Spearman test for
+the descriptive tables."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 
-def hierarchical_bootstrap(
-    groups: Sequence[np.ndarray], n_boot: int = 2000, level: float = 0.95, seed: int = 0
-) -> tuple[float, float, float]:
-    """Mean of per-group means and its percentile CI, resampling groups (seeds) and then the
-    items (prompts) within each drawn group, with replacement."""
-    groups = [np.asarray(g, dtype=float) for g in groups if len(g)]
-    if not groups:
-        return float("nan"), float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    estimate = float(np.mean([g.mean() for g in groups]))
-    draws = np.empty(n_boot)
-    for b in range(n_boot):
-        picked = rng.integers(len(groups), size=len(groups))
-        draws[b] = np.mean(
-            [groups[i][rng.integers(len(groups[i]), size=len(groups[i]))].mean() for i in picked]
+@dataclass(frozen=True)
+class Inference:
+    """An estimate with its standard error and degrees of freedom (from the design's
+    replication units); everything a verdict reports follows from these three numbers."""
+
+    estimate: float
+    se: float
+    df: float
+    units: int
+
+    def summary(self, alpha: float = 0.05, power: float = 0.8) -> dict[str, float]:
+        """Estimate, two-sided (1 - alpha) CI, one-sided p of "greater than 0", and the
+        minimal detectable effect: the true effect a one-sided test at alpha / 2 (the level
+        at which the CI excludes 0) detects with `power`, given this run's own SE."""
+        from scipy.stats import t
+
+        nan = math.nan
+        if not (math.isfinite(self.se) and self.se > 0 and self.df > 0):
+            exact = self.se == 0 and math.isfinite(self.estimate)
+            ci = (self.estimate, self.estimate) if exact else (nan, nan)
+            p = (0.0 if self.estimate > 0 else 1.0) if exact else nan
+            return self._row(ci, p, 0.0 if exact else nan)
+        q = t.ppf(1 - alpha / 2, self.df)
+        ci = (self.estimate - q * self.se, self.estimate + q * self.se)
+        p = float(t.sf(self.estimate / self.se, self.df))
+        return self._row(ci, p, float((q + t.ppf(power, self.df)) * self.se))
+
+    def _row(self, ci, p, mde) -> dict[str, float]:
+        return {
+            "estimate": float(self.estimate),
+            "ci_low": float(ci[0]),
+            "ci_high": float(ci[1]),
+            "p_one_sided": float(p),
+            "mde": float(mde),
+            "se": float(self.se),
+            "df": float(self.df),
+            "units": float(self.units),
+        }
+
+
+def crossed_mean(matrix: np.ndarray) -> Inference:
+    """Grand mean of a seeds x prompts table, and its SE under the crossed random-effects
+    model y_ij = mu + a_i + b_j + e_ij (every seed answers the same prompts): by the method
+    of moments, Var(mean) = (MS_seed + MS_prompt - MS_error) / (S P), floored at
+    MS_error / (S P); Satterthwaite degrees of freedom. Resampling prompts within seeds, as
+    if seeds and prompts were nested, ignores the shared prompt effect b_j."""
+    y = np.asarray(matrix, dtype=float)
+    if y.ndim != 2 or np.isnan(y).any():
+        raise ValueError("crossed_mean needs a complete seeds x prompts table")
+    s, p = y.shape
+    grand = float(y.mean())
+    if s < 2 and p < 2:
+        return Inference(grand, math.nan, 0.0, s)
+    if s < 2 or p < 2:  # one factor only: a plain one-sample t over the other
+        flat = y.ravel()
+        return Inference(grand, float(flat.std(ddof=1) / math.sqrt(flat.size)), flat.size - 1, s)
+    rows, cols = y.mean(axis=1), y.mean(axis=0)
+    ms_a = p * float(((rows - grand) ** 2).sum()) / (s - 1)
+    ms_b = s * float(((cols - grand) ** 2).sum()) / (p - 1)
+    resid = y - rows[:, None] - cols[None, :] + grand
+    df_e = (s - 1) * (p - 1)
+    ms_e = float((resid**2).sum()) / df_e
+    numerator = max(ms_a + ms_b - ms_e, ms_e)
+    denominator = ms_a**2 / (s - 1) + ms_b**2 / (p - 1) + ms_e**2 / df_e
+    df = numerator**2 / denominator if denominator > 0 else math.inf
+    return Inference(grand, math.sqrt(numerator / (s * p)), df, s)
+
+
+def cluster_mean(values, clusters=None) -> Inference:
+    """Mean of per-cluster means and its t-based SE over clusters (the independent units:
+    runs of one base share that base, so bases are the clusters). Without clusters, or with
+    one, every value is its own unit."""
+    values = np.asarray(values, dtype=float)
+    keep = np.isfinite(values)
+    values = values[keep]
+    if clusters is not None and len(set(np.asarray(clusters)[keep])) >= 2:
+        frame = pd.DataFrame({"v": values, "c": np.asarray(clusters)[keep]})
+        values = frame.groupby("c", sort=True).v.mean().to_numpy()
+    if len(values) < 2:
+        return Inference(float(values.mean()) if len(values) else math.nan, math.nan, 0, 1)
+    se = float(values.std(ddof=1) / math.sqrt(len(values)))
+    return Inference(float(values.mean()), se, len(values) - 1, len(values))
+
+
+def family_slopes(frame: pd.DataFrame, x: str, y: str, family: list[str], cluster: str):
+    """The least-squares slope of `y` on `x` within each family of runs (e.g. one base and
+    algorithm across aligning volumes, seeds as replicates), combined over the independent
+    clusters (bases) as a `cluster_mean`; with a single family, its own OLS SE (df n - 2)."""
+    from scipy.stats import linregress
+
+    rows = []
+    for key, runs in frame.dropna(subset=[x, y]).groupby(family, sort=True):
+        if runs[x].nunique() < 2:
+            continue
+        fit = linregress(runs[x].to_numpy(float), runs[y].to_numpy(float))
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append(
+            {
+                **dict(zip(family, key, strict=True)),
+                "slope": fit.slope,
+                "se": fit.stderr,
+                "n": len(runs),
+            }
         )
-    alpha = (1 - level) / 2
-    low, high = np.quantile(draws, [alpha, 1 - alpha])
-    return estimate, float(low), float(high)
+    slopes = pd.DataFrame(rows)
+    if slopes.empty:
+        return Inference(math.nan, math.nan, 0, 0), slopes
+    if len(slopes) == 1:
+        only = slopes.iloc[0]
+        return Inference(float(only.slope), float(only.se), float(only.n - 2), 1), slopes
+    return cluster_mean(slopes.slope, slopes[cluster]), slopes
 
 
 def sign_test(successes: int, trials: int) -> float:

@@ -102,9 +102,29 @@ def _scaling(tables: Path) -> list[str]:
     return lines
 
 
+def _verdicts(tables: Path) -> list[str]:
+    """The verdict table, first: each hypothesis with its estimate, CI, p, MDE and verdict."""
+    path = tables / "verdicts.csv"
+    if not path.is_file() or path.stat().st_size <= 1:
+        return []
+    lines = [
+        "Verdicts (hypotheses in src/hooke/hypotheses.py; 95% CI, one-sided p, MDE at 80% power):"
+    ]
+    for r in pd.read_csv(path).itertuples():
+        if pd.isna(r.estimate):
+            lines.append(f"  {r.hypothesis:<9} {r.verdict.upper():<13} ({r.note})")
+            continue
+        lines.append(
+            f"  {r.hypothesis:<9} {r.verdict.upper():<13} {r.estimate:+.4f} "
+            f"[{r.ci_low:+.4f}, {r.ci_high:+.4f}] p={r.p_one_sided:.3g} MDE={r.mde:.4f} "
+            f"SESOI={r.sesoi:g}  {r.claim[:60]}"
+        )
+    return lines + [""]
+
+
 def summarise(results: Path) -> str:
     tables, figures = results / "tables", results / "figures"
-    lines = _resistance(tables) + _rebound(tables) + _scaling(tables)
+    lines = _verdicts(tables) + _resistance(tables) + _rebound(tables) + _scaling(tables)
     scorer = tables / "scorer.csv"
     if scorer.is_file():
         for row in pd.read_csv(scorer).itertuples():

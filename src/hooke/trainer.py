@@ -155,6 +155,20 @@ def completion_dataset(prompts: list[str], responses: list[str], tokenizer, max_
     return Dataset.from_dict(rows)
 
 
+def token_dataset(prompt_ids: list[list[int]], response_ids: list[list[int]], max_length: int):
+    """Completion-only SFT data from token ids as they are (no re-tokenisation, no end-of-text
+    added: a response ends with </s> only if its generator emitted it), truncated."""
+    from datasets import Dataset
+
+    rows: dict[str, list[list[int]]] = {"input_ids": [], "attention_mask": [], "labels": []}
+    for p, r in zip(prompt_ids, response_ids, strict=True):
+        ids = (list(p) + list(r))[:max_length]
+        rows["input_ids"].append(ids)
+        rows["attention_mask"].append([1] * len(ids))
+        rows["labels"].append(([-100] * len(p) + list(r))[:max_length])
+    return Dataset.from_dict(rows)
+
+
 def pairs_dataset(path: str | Path, tokenizer, n: int | None, max_length: int, key: str):
     """The first `n` (prompt, response) pairs of a split (None: all) as completion-only SFT
     data; fails naming the config `key` when the split holds fewer."""

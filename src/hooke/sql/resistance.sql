@@ -5,7 +5,9 @@
 --   nll_end  NLL of all training responses after training (eval mode, one pass)
 --   excess   trainee NLL minus the generating slice's NLL on the same responses: a Monte-Carlo
 --            KL(generator || trainee), free of how noisy each slice's samples are
---   kl       exact token-level KL(generating slice || trainee) on held-back responses
+--   kl       exact token-level KL(generating slice || trainee) on held-back responses (primary)
+--   heldout_nll  the paper's final loss measured on a fixed held-back batch, not the last
+--            training batch
 -- gap_* = forward - inverse: positive when the inverse path ends lower, as the paper claims.
 WITH losses AS (
     SELECT base, task, seed, slice_k, slice_l, path, step, tokens_seen, value
@@ -30,7 +32,9 @@ measures AS (
            max(value) FILTER (metric = 'loss_reduction') AS loss_reduction,
            max(value) FILTER (metric = 'kl_start') AS kl_start,
            max(value) FILTER (metric = 'kl_end') AS kl_end,
-           max(value) FILTER (metric = 'kl_change') AS kl_change
+           max(value) FILTER (metric = 'kl_change') AS kl_change,
+           max(value) FILTER (metric = 'heldout_nll_end') AS heldout_nll_end,
+           max(value) FILTER (metric = 'heldout_excess_end') AS heldout_excess_end
     FROM metrics
     WHERE setting = 'resistance' AND path IS NOT NULL AND metric <> 'train_loss'
     GROUP BY ALL
@@ -66,6 +70,12 @@ SELECT base, task, seed, slice_k, slice_l,
        max(kl_end) FILTER (path = 'inverse') AS inverse_kl_end,
        max(kl_change) FILTER (path = 'forward') AS forward_kl_change,
        max(kl_change) FILTER (path = 'inverse') AS inverse_kl_change,
+       forward_kl_end - inverse_kl_end AS gap_kl_end,
+       max(heldout_nll_end) FILTER (path = 'forward') AS forward_heldout_nll_end,
+       max(heldout_nll_end) FILTER (path = 'inverse') AS inverse_heldout_nll_end,
+       forward_heldout_nll_end - inverse_heldout_nll_end AS gap_heldout_nll_end,
+       max(heldout_excess_end) FILTER (path = 'forward') AS forward_heldout_excess_end,
+       max(heldout_excess_end) FILTER (path = 'inverse') AS inverse_heldout_excess_end,
        max(steps) FILTER (path = 'forward') AS forward_steps,
        max(steps) FILTER (path = 'inverse') AS inverse_steps,
        max(tokens_seen) FILTER (path = 'forward') AS forward_tokens,

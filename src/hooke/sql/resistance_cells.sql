@@ -16,9 +16,14 @@ SELECT base, task, slice_k, slice_l,
        avg(inverse_excess_end) AS inverse_excess_end,
        avg(forward_loss_reduction) AS forward_loss_reduction,
        avg(inverse_loss_reduction) AS inverse_loss_reduction,
+       avg(forward_kl_end) AS forward_kl_end,
+       avg(inverse_kl_end) AS inverse_kl_end,
+       avg(forward_heldout_nll_end) AS forward_heldout_nll_end,
+       avg(inverse_heldout_nll_end) AS inverse_heldout_nll_end,
        avg(forward_kl_change) AS forward_kl_change,
        avg(inverse_kl_change) AS inverse_kl_change,
-       avg(forward_tokens) AS tokens_per_path
+       avg(forward_tokens) AS tokens_per_path,
+       avg(forward_steps) AS steps_per_path
 FROM resistance
 GROUP BY base, task, slice_k, slice_l
 ORDER BY base, task, slice_k, slice_l

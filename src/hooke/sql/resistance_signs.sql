@@ -1,4 +1,8 @@
 -- Setting I sign counts over cells (base, task, pair): how many side with the paper, by measure.
+SELECT 'KL to target on held-back responses (primary)' AS measure, count(*) AS cells,
+       count(*) FILTER (gap_kl_end > 0) AS cells_inverse_better
+FROM cells
+UNION ALL
 SELECT 'final loss (paper)' AS measure, count(*) AS cells,
        count(*) FILTER (gap_final > 0) AS cells_inverse_better
 FROM cells

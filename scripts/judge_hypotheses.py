@@ -1,0 +1,13 @@
+"""Judge every pre-stated hypothesis and fit the rebound curves (see hooke.verdicts)."""
+
+from hooke.aggregate import connect, write_table
+from hooke.script import entry
+from hooke.verdicts import judge
+
+inputs, out = snakemake.input, snakemake.output
+with entry(snakemake):
+    con = connect([*inputs.inverse, *inputs.rebound], inputs.examples)
+    tables = judge(con, {**snakemake.params.verdicts, **snakemake.params.rebound})
+    for name, frame in tables.items():
+        write_table(frame, getattr(out, name), getattr(out, f"{name}_md"))
+    print(tables["verdicts"][["hypothesis", "estimate", "ci_low", "ci_high", "verdict"]])
