@@ -17,15 +17,18 @@
 #   results/figures/{figure}.{html,png}                              draw_figures
 # Logs mirror outputs under logs/<rule>/, benchmarks under benchmarks/<rule>/.
 
+import os
+
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
 
-# The miniature is the default; --configfile replaces it rather than merging into it.
-if not config:
+# The miniature is the default; --configfile replaces it rather than merging into it, and
+# --config overrides either, merged key by key: --config 'resistance={sft: {seed: 1}}'.
+if not workflow.overwrite_configfiles:
 
-    configfile: "config/config.yaml"
+    configfile: os.path.join(workflow.basedir, "config", "config.yaml")
 
 
 report: "report/workflow.rst"
@@ -34,7 +37,12 @@ report: "report/workflow.rst"
 include: "rules/common.smk"
 
 
-check_config(config, Path(workflow.basedir) / "config" / "schema.yaml")
+# A bad config stops here, before any job, with one line naming the key.
+SCHEMA = Path(workflow.basedir) / "config" / "schema.yaml"
+try:
+    check_config(coerce_overrides(config, SCHEMA), SCHEMA)
+except HookeError as exc:
+    sys.exit(f"hooke: error: {exc}")
 validate(config, "config/schema.yaml")
 
 
@@ -66,6 +74,14 @@ include: "rules/aggregate.smk"
 include: "rules/figures.smk"
 
 
+# The rules that fetch from the internet (data sets, hub bases, scorers) run where it is, on
+# a cluster's login node; every other job runs with the hub offline.
+localrules:
+    prepare_data,
+    download_base,
+    train_scorer,
+
+
 # Everything the config asks for: Setting I, and Setting II where the config has it.
 rule all:
     default_target: True
@@ -88,3 +104,9 @@ rule resistance:
 rule rebound:
     input:
         rebound_targets(),
+
+
+# What the config downloads, alone: run it on a login node before submitting the rest.
+rule download:
+    input:
+        download_targets(),

@@ -108,7 +108,8 @@ rule judge_hypotheses:
         "../scripts/judge_hypotheses.py"
 
 
-# The software versions behind the results, for the report.
+# The software versions behind the results, for the report: those of the training env, where
+# the numbers are made (under --use-conda the report env holds no torch).
 rule record_environment:
     output:
         **table_outputs("Overview", "environment", subcategory="software"),
@@ -117,7 +118,7 @@ rule record_environment:
     benchmark:
         "benchmarks/record_environment/record_environment.tsv"
     conda:
-        "../envs/report.yaml"
+        "../envs/train.yaml"
     resources:
         mem_mb=500,
         runtime=5,

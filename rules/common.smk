@@ -8,7 +8,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
 from hooke import paths
-from hooke.config import canonical, check_config
+from hooke.config import canonical, check_config, coerce_overrides
+from hooke.errors import HookeError
 
 
 def base_spec(wildcards):
@@ -280,3 +281,23 @@ def verdict_params():
     stage ends."""
     setting = config.get("rebound") or {}
     return {"rebound": bool(setting), "early_examples": setting.get("early_examples")}
+
+
+def download_targets():
+    """What a config fetches from the internet: every task's data splits and scorer, and the
+    hub bases its settings use."""
+    tasks = set(config["resistance"]["tasks"]) | set(
+        (config.get("rebound") or {}).get("tasks", [])
+    )
+    bases = set(config["resistance"]["bases"]) | set(
+        (config.get("rebound") or {}).get("bases", [])
+    )
+    return [
+        *(rules.prepare_data.output.prompts.format(task=t) for t in sorted(tasks)),
+        *(rules.train_scorer.output.metrics.format(task=t) for t in sorted(tasks)),
+        *(
+            rules.download_base.output.model.format(base=b)
+            for b in sorted(bases)
+            if config["bases"][b].get("source", "local") == "hub"
+        ),
+    ]

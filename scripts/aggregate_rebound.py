@@ -5,7 +5,7 @@ from hooke.rebound_summary import rebound_tables
 from hooke.script import entry
 
 out, params = snakemake.output, snakemake.params
-with entry(snakemake):
+with entry(snakemake, uses_torch=False):
     tables = rebound_tables(
         connect(snakemake.input.scores),
         {"epsilon": params.epsilon, "early_examples": params.early_examples},

@@ -5,7 +5,7 @@ from hooke.resistance import resistance_tables, table1_markdown
 from hooke.script import entry
 
 inputs, out, params = snakemake.input, snakemake.output, snakemake.params
-with entry(snakemake):
+with entry(snakemake, uses_torch=False):
     con = connect([*inputs.inverse, *inputs.scores, *inputs.scorer], inputs.examples)
     tables = resistance_tables(con, {"tail": params.tail})
     tables["harvest_scores"] = run_sql(con, "harvest_scores")

@@ -3,5 +3,5 @@
 from hooke.hub import fetch_base
 from hooke.script import entry
 
-with entry(snakemake):
+with entry(snakemake, uses_torch=False, online=True):
     print("base saved in", fetch_base(snakemake.params.spec, snakemake.output.model))

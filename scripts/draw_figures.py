@@ -6,7 +6,7 @@ from hooke.figures import resistance_curves, resistance_gaps, save_chart
 from hooke.script import entry
 
 inputs, out = snakemake.input, snakemake.output
-with entry(snakemake):
+with entry(snakemake, uses_torch=False):
     save_chart(
         resistance_curves(pd.read_csv(inputs.curves)),
         out.resistance_curves_html,

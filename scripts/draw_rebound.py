@@ -6,7 +6,7 @@ from hooke.figures import rebound_curves, save_chart
 from hooke.script import entry
 
 inputs, out = snakemake.input, snakemake.output
-with entry(snakemake):
+with entry(snakemake, uses_torch=False):
     curves, reference = pd.read_csv(inputs.curves), pd.read_csv(inputs.reference)
     save_chart(
         rebound_curves(curves, reference, "mean_p_positive"),

@@ -6,7 +6,7 @@ from hooke.figures import axis_curves, elasticity_trend, hooke_law, save_chart
 from hooke.script import entry
 
 inputs, out = snakemake.input, snakemake.output
-with entry(snakemake):
+with entry(snakemake, uses_torch=False):
     curves, index = pd.read_csv(inputs.curves), pd.read_csv(inputs.elasticity)
     check, fit = pd.read_csv(inputs.hooke_check), pd.read_csv(inputs.hooke_fit)
     save_chart(axis_curves(curves, index, "params"), out.rebound_size_html, out.rebound_size_png)

@@ -5,7 +5,7 @@ from hooke.script import entry
 from hooke.verdicts import judge
 
 inputs, out = snakemake.input, snakemake.output
-with entry(snakemake):
+with entry(snakemake, uses_torch=False):
     con = connect([*inputs.inverse, *inputs.rebound], inputs.examples)
     tables = judge(con, {**snakemake.params.verdicts, **snakemake.params.rebound})
     for name, frame in tables.items():

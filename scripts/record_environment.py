@@ -4,5 +4,5 @@ from hooke.aggregate import write_table
 from hooke.environment import environment
 from hooke.script import entry
 
-with entry(snakemake):
+with entry(snakemake, uses_torch=False):
     write_table(environment(), snakemake.output.environment, snakemake.output.environment_md)

@@ -4,7 +4,7 @@ from hooke.score import train_scorer
 from hooke.script import entry, job_meta
 
 spec = snakemake.params.spec
-with entry(snakemake, seed=spec.get("seed", 0)):
+with entry(snakemake, seed=spec.get("seed", 0), online=True):
     figures = train_scorer(
         spec,
         snakemake.input.labelled,

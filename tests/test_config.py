@@ -92,8 +92,101 @@ def test_snakemake_reports_bad_key(tmp_path):
     path.write_text(yaml.safe_dump(config))
     result = snakemake(tmp_path, "-n", configfile=path, check=False)
     assert result.returncode != 0
-    assert "resistance.harvest.temperature" in result.stderr + result.stdout
+    # one line, not Snakemake's wrapper and a traceback
+    lines = [line for line in result.stderr.splitlines() if "temperature" in line]
+    assert lines == [
+        "hooke: error: config key 'resistance.harvest.temperature': 'hot' is not of type 'number'"
+    ]
+    assert "Traceback" not in result.stderr and "HookeError in file" not in result.stderr
     assert not (tmp_path / "results").exists()
+
+
+def _plan_default(tmp_path, *args):
+    """A dry run of the repository's default config (no --configfile) with extra args."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(tmp_path),
+        "-n",
+        "--cores",
+        "1",
+        *args,
+    ]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
+
+
+def test_config_overrides_apply_on_top_of_the_default_config(tmp_path):
+    """--config alone keeps the default config (it used to replace it), merged key by key;
+    the nested values Snakemake passes as strings are read by their schema types."""
+    ok = _plan_default(tmp_path, "--config", "resistance={sft: {learning_rate: 0.002}}")
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert "finetune_slices" in ok.stdout and "score_rebound" in ok.stdout
+    bad = _plan_default(tmp_path, "--config", "score={threshold: fast}")
+    assert bad.returncode != 0
+    assert "config key 'score.threshold': 'fast' is not of type 'number'" in bad.stderr
+
+
+def test_coerce_overrides_follows_the_schema():
+    from conftest import ROOT
+
+    from hooke.config import coerce_overrides
+
+    schema = ROOT / "config" / "schema.yaml"
+    config = {
+        "score": {"threshold": "0.6"},
+        "rebound": {"volumes": ["250", "1000"], "ablation_bases": "null"},
+        "bases": {"hub": {"source": "hub", "repo": "r", "revision": "123456"}},
+    }
+    out = coerce_overrides(config, schema)
+    assert out["score"]["threshold"] == 0.6
+    assert out["rebound"]["volumes"] == [250, 1000] and out["rebound"]["ablation_bases"] is None
+    assert out["bases"]["hub"]["revision"] == "123456"  # a string key stays a string
+
+
+def test_sizes_beyond_their_pools_fail_before_any_job(tmp_path):
+    config = load_test_config()
+    config["rebound"]["volumes"] = [16, 100]  # the positive pool holds 64
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = snakemake(tmp_path, "-n", configfile=path, check=False)
+    assert result.returncode != 0
+    assert (
+        "hooke: error: config key 'rebound.volumes': 100 exceeds "
+        "tasks.imdb.data.sizes.positive (64)" in result.stderr
+    )
+
+
+def test_download_target_holds_every_fetch_and_they_are_local_rules(tmp_path):
+    from conftest import ROOT, snakemake
+
+    result = snakemake(
+        tmp_path, "download", "-n", "--quiet", "rules", configfile=ROOT / "config" / "paper.yaml"
+    )
+    counts = {}
+    for line in result.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            counts[parts[0]] = int(parts[1])
+    assert counts == {
+        "download_base": 17,
+        "prepare_data": 4,
+        "train_scorer": 4,
+        "download": 1,
+        "total": 26,
+    }
+    snakefile = (ROOT / "Snakefile").read_text()
+    assert "localrules:\n    prepare_data,\n    download_base,\n    train_scorer," in snakefile
 
 
 def test_paper_config_plans_the_whole_paper_dag_offline(tmp_path):

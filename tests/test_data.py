@@ -22,8 +22,9 @@ def bundled():
 
 
 def test_bundled_imdb(bundled):
-    assert len(bundled) == 25_000
-    assert bundled["label"].value_counts().to_dict() == {0: 12_500, 1: 12_500}
+    assert len(bundled) == 25_000 - 98  # 98 repeated reviews dropped
+    assert bundled["label"].value_counts().to_dict() == {0: 12_431, 1: 12_471}
+    assert bundled["text"].str.lower().str.split().str.join(" ").is_unique
     assert not bundled["text"].str.contains("<br", regex=False).any()
 
 
@@ -67,7 +68,12 @@ def _local_dataset(tmp_path, rows=400, text_column="review"):
     words = "good bad film plot actor scene story music".split()
     data = pd.DataFrame(
         {
-            text_column: [" ".join(words[(i + j) % 8] for j in range(40)) for i in range(rows)],
+            # 8 rotations of the words, made distinct by the review's number (repeated texts
+            # are dropped)
+            text_column: [
+                " ".join(words[(i + j) % 8] for j in range(40)) + f" review {i}"
+                for i in range(rows)
+            ],
             "sentiment": [i % 2 for i in range(rows)],
         }
     )
@@ -211,3 +217,21 @@ def test_pairs_with_a_missing_column_name_it(tmp_path):
     outputs = {name: tmp_path / f"{name}.parquet" for name in SPLITS}
     with pytest.raises(HookeError, match="has no column 'is_safe'"):
         prepare_data(spec, outputs)
+
+
+def test_repeated_texts_are_dropped_and_leaks_counted():
+    from hooke.data import dedupe, leaks
+
+    frame = pd.DataFrame(
+        {"text": ["A good film", "a  good film", "a bad film"], "label": [1, 1, 0]}
+    )
+    assert dedupe(frame)["text"].tolist() == ["A good film", "a bad film"]
+    splits = {
+        "pretrain": pd.DataFrame({"text": ["so it began. A great start and a fine end. The"]}),
+        "positive": pd.DataFrame({"prompt": ["x"], "response": ["y"]}),
+        "negative": pd.DataFrame({"prompt": ["u"], "response": ["v"]}),
+        "prompts": pd.DataFrame(
+            {"prompt": ["a great start", "a new start"], "response": ["and a fine end", "w"]}
+        ),
+    }
+    assert leaks(splits) == 1  # the first held-out pair sits inside the pre-training text

@@ -15,5 +15,16 @@ def test_completion_labels_mask_the_prompt():
     assert ids[0] == tokenizer.bos_token_id and ids[-1] == tokenizer.eos_token_id
     assert labels[:n_prompt] == [-100] * n_prompt
     assert labels[n_prompt:] == ids[n_prompt:]
-    short = completion_dataset(["a good film"], ["with a great plot"], tokenizer, max_length=4)
-    assert len(short[0]["input_ids"]) == 4 == len(short[0]["labels"])
+    cut = n_prompt + 1  # room for one response token
+    short = completion_dataset(["a good film"], ["with a great plot"], tokenizer, max_length=cut)
+    assert len(short[0]["input_ids"]) == cut == len(short[0]["labels"])
+    # no room for a response token: the example is dropped, not counted
+    assert len(completion_dataset(["a good film"], ["with"], tokenizer, n_prompt)) == 0
+
+
+def test_examples_truncated_to_no_response_token_are_dropped():
+    from hooke.trainer import token_dataset
+
+    data = token_dataset([[1, 2, 3], [1, 2]], [[7, 8], [9]], max_length=3)
+    # the first example's prompt fills all 3 tokens: nothing left to learn, dropped
+    assert data["input_ids"] == [[1, 2, 9]] and data["labels"] == [[-100, -100, 9]]

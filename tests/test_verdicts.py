@@ -193,3 +193,16 @@ def test_curve_model_recovers_tau_and_the_half_gain():
     assert fit["fast_slow"] > 10  # a fast fall, then a slow one
     line = fit_run(x, 0.3 - 0.0001 * x + rng.normal(0, 0.001, len(x)), 0.2)
     assert not (line["fast_slow"] > 3)  # a straight line has no fast stage
+
+
+def test_bases_are_compared_on_the_setting_they_all_ran():
+    from hooke.verdicts import like_for_like
+
+    falls = pd.DataFrame(
+        {
+            "base": ["a", "a", "b"],
+            "direction": ["positive_first"] * 3,
+            "algorithm": ["dpo", "sft", "sft"],  # dpo sorts first, but only base a ran it
+        }
+    )
+    assert like_for_like(falls).algorithm.tolist() == ["sft", "sft"]

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from hooke.errors import HookeError
+from hooke.paths import POOLS
 
 
 def _key(path) -> str:
@@ -95,10 +96,57 @@ def check_rebound(config: Mapping[str, Any]) -> None:
         raise HookeError("config key 'rebound.grid': needs a point above 0")
 
 
+def coerce_overrides(config: Any, schema_path: str | Path) -> Any:
+    """Snakemake passes the values nested inside a `--config` override as strings
+    (`--config 'score={threshold: 0.6}'` gives '0.6'); read each string as YAML where the
+    schema wants a number, a boolean, null or a list there, and the YAML is of that type."""
+    root = yaml.safe_load(Path(schema_path).read_text())
+    return _coerce(config, root, root)
+
+
+_TYPES = {"integer": int, "number": (int, float), "boolean": bool, "null": type(None)}
+
+
+def _coerce(value: Any, node: Mapping[str, Any], root: Mapping[str, Any]) -> Any:
+    while "$ref" in node:  # "#/$defs/<name>", with the keys beside it kept
+        ref = node["$ref"].rsplit("/", 1)[-1]
+        node = {**root["$defs"][ref], **{k: v for k, v in node.items() if k != "$ref"}}
+    for option in node.get("anyOf", []):
+        value = _coerce(value, option, root)
+    if isinstance(value, dict):
+        props, extra = node.get("properties", {}), node.get("additionalProperties")
+        for key in value:
+            sub = props.get(key, extra if isinstance(extra, dict) else None)
+            if sub is not None:
+                value[key] = _coerce(value[key], sub, root)
+        return value
+    if isinstance(value, list) and isinstance(node.get("items"), dict):
+        return [_coerce(v, node["items"], root) for v in value]
+    kinds = node.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if isinstance(value, str) and "string" not in kinds and kinds:
+        parsed = yaml.safe_load(value)
+        wanted = tuple(t for k in kinds for t in _flat(_TYPES.get(k, ())))
+        if "array" in kinds and isinstance(parsed, list):
+            return _coerce(parsed, node, root)
+        if (
+            wanted
+            and isinstance(parsed, wanted)
+            and not (isinstance(parsed, bool) and bool not in wanted)
+        ):
+            return parsed
+    return value
+
+
+def _flat(kind) -> tuple:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
 def check_config(config: Mapping[str, Any], schema_path: str | Path) -> None:
     check_schema(config, schema_path)
     check_references(config)
     check_rebound(config)
+    check_sizes(config)
 
 
 def canonical(value: Any) -> Any:
@@ -109,3 +157,31 @@ def canonical(value: Any) -> Any:
     if isinstance(value, list):
         return [canonical(v) for v in value]
     return value
+
+
+def check_sizes(config: Mapping[str, Any]) -> None:
+    """What the stages take from a task's splits fits in those splits, checked before any job
+    runs (not when a job meets a short pool after hours upstream)."""
+    wants = []
+    setting = config["resistance"]
+    for task in setting["tasks"]:
+        wants += [
+            (task, "positive", setting["sft"]["examples"], "resistance.sft.examples"),
+            (task, "prompts", setting["harvest"]["prompts"], "resistance.harvest.prompts"),
+        ]
+    rebound = config.get("rebound")
+    if rebound:
+        for task in rebound["tasks"]:
+            for direction in rebound.get("directions", ["positive_first"]):
+                aligning, perturbing = POOLS[direction]
+                wants += [
+                    (task, aligning, max(rebound["volumes"]), "rebound.volumes"),
+                    (task, perturbing, max(rebound["grid"]), "rebound.grid"),
+                ]
+            wants.append((task, "prompts", rebound["eval"]["prompts"], "rebound.eval.prompts"))
+    for task, split, n, key in wants:
+        size = config["tasks"][task]["data"]["sizes"][split]
+        if n is not None and n > size:
+            raise HookeError(
+                f"config key '{key}': {n} exceeds tasks.{task}.data.sizes.{split} ({size})"
+            )

@@ -152,8 +152,31 @@ def load_reviews(spec: Mapping[str, Any]) -> pd.DataFrame:
         raise HookeError(f"data source '{spec['source']}' holds no reviews")
     frame = frame.assign(text=frame["text"].astype(str).map(clean_text), label=frame["label"])
     frame["label"] = frame["label"].astype("int64")
+    frame = dedupe(frame)
     frame["review_id"] = np.arange(len(frame), dtype="int64")
     return frame
+
+
+def dedupe(frame: pd.DataFrame) -> pd.DataFrame:
+    """One copy of each text (compared lower-cased, whitespace collapsed), so that splits
+    disjoint by review are disjoint by text (the bundled IMDb repeats 98 reviews)."""
+    key = frame["text"].str.lower().str.split().str.join(" ")
+    repeated = key.duplicated()
+    if repeated.any():
+        print(f"dropped {int(repeated.sum())} repeated texts of {len(frame)}")
+    return frame[~repeated].reset_index(drop=True)
+
+
+def leaks(splits: Mapping[str, pd.DataFrame]) -> int:
+    """Held-out prompts whose opening and continuation occur verbatim inside the text of a
+    training or pre-training split: held-out text the models have seen."""
+    texts = list(splits["pretrain"].get("text", []))
+    for name in ("positive", "negative"):
+        texts += (splits[name]["prompt"] + " " + splits[name]["response"]).tolist()
+    seen = "\n".join(texts).lower()
+    held = splits["prompts"]
+    pairs = zip(held["prompt"], held["response"], strict=True)
+    return sum(f"{p} {r}".lower() in seen for p, r in pairs)
 
 
 def cut_pair(text: str, prompt_words: int, response_words: int) -> tuple[str, str] | None:
@@ -230,6 +253,12 @@ def prepare_data(spec: Mapping[str, Any], outputs: Mapping[str, str | Path]) -> 
         splits = split_pairs(load_pairs(spec["hub"]), spec)
     else:
         splits = split_reviews(load_reviews(spec), spec)
+    leaked = leaks(splits)
+    if leaked:  # a user's data set with near-duplicate rows: said loudly, in the job's log
+        print(
+            f"hooke: warning: {leaked} of {len(splits['prompts'])} held-out prompts occur "
+            "verbatim in the pre-training or training text; deduplicate the data set"
+        )
     for name, frame in splits.items():
         with atomic_file(outputs[name]) as tmp:
             frame.to_parquet(tmp, index=False)

@@ -60,15 +60,25 @@ def setup(
     show_progress: bool = False,
     checkpoint_every: int = 100,
     accelerate: Mapping[str, Any] | None = None,
+    uses_torch: bool = True,
 ) -> None:
     """Fix the thread count and every random seed, choose where training curves go and
-    whether progress bars are drawn."""
+    whether progress bars are drawn. A job that never touches a model (`uses_torch` False:
+    data, tables, figures) does not import torch and transformers, 5-6 s of a job's start."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    import torch
-    from transformers import set_seed
+    if uses_torch:
+        import torch
+        from transformers import set_seed
 
-    torch.set_num_threads(max(1, int(threads)))
-    set_seed(seed)
+        torch.set_num_threads(max(1, int(threads)))
+        set_seed(seed)
+    else:
+        import random
+
+        import numpy as np
+
+        random.seed(seed)
+        np.random.seed(seed)
     REPORT_TO[:] = report_targets(tracking or {}, log_path)
     PROGRESS[0] = show_progress
     CHECKPOINT_EVERY[0] = int(checkpoint_every)

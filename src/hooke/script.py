@@ -44,9 +44,17 @@ def job_meta(
 
 
 @contextlib.contextmanager
-def entry(snakemake: Any, seed: int = 0, trains: bool = False) -> Iterator[None]:
+def entry(
+    snakemake: Any,
+    seed: int = 0,
+    trains: bool = False,
+    uses_torch: bool = True,
+    online: bool = False,
+) -> Iterator[None]:
     """Set up a job; a training job (`trains`) given GPUs re-launches itself under DeepSpeed's
-    launcher, one process per GPU, and this process only waits for it."""
+    launcher, one process per GPU, and this process only waits for it. Only the jobs that
+    fetch from the hub (`online`: the local rules) may reach it; every other job runs with
+    the hub offline, as compute nodes often have no internet."""
     from hooke.runtime import progress_wanted
 
     show_progress = progress_wanted(2)  # asked before stderr goes to the log
@@ -63,6 +71,8 @@ def entry(snakemake: Any, seed: int = 0, trains: bool = False) -> Iterator[None]
         sys.stderr.flush()
         os.dup2(log.fileno(), 1)
         os.dup2(log.fileno(), 2)
+    if not online:
+        os.environ["HF_HUB_OFFLINE"] = os.environ["HF_DATASETS_OFFLINE"] = "1"
     try:
         from hooke.runtime import setup
 
@@ -77,6 +87,7 @@ def entry(snakemake: Any, seed: int = 0, trains: bool = False) -> Iterator[None]
             show_progress,
             snakemake.config.get("checkpoint_every", 100),
             snakemake.config.get("accelerate"),
+            uses_torch,
         )
         if trains:
             launch_if_asked(snakemake)

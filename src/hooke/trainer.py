@@ -152,7 +152,7 @@ def completion_dataset(prompts: list[str], responses: list[str], tokenizer, max_
         rows["input_ids"].append(ids)
         rows["attention_mask"].append([1] * len(ids))
         rows["labels"].append(labels)
-    return Dataset.from_dict(rows)
+    return Dataset.from_dict(_with_targets(rows, max_length))
 
 
 def token_dataset(prompt_ids: list[list[int]], response_ids: list[list[int]], max_length: int):
@@ -166,7 +166,22 @@ def token_dataset(prompt_ids: list[list[int]], response_ids: list[list[int]], ma
         rows["input_ids"].append(ids)
         rows["attention_mask"].append([1] * len(ids))
         rows["labels"].append(([-100] * len(p) + list(r))[:max_length])
-    return Dataset.from_dict(rows)
+    return Dataset.from_dict(_with_targets(rows, max_length))
+
+
+def _with_targets(rows: dict[str, list], max_length: int) -> dict[str, list]:
+    """Drop the examples that truncation left without a response token: they add no loss
+    and must not be counted as training examples."""
+    keep = [any(label != -100 for label in labels) for labels in rows["labels"]]
+    if all(keep):
+        return rows
+    print(
+        f"dropped {keep.count(False)} of {len(keep)} examples left with no response token "
+        f"after truncation to {max_length} tokens"
+    )
+    return {
+        name: [v for v, k in zip(values, keep, strict=True) if k] for name, values in rows.items()
+    }
 
 
 def pairs_dataset(path: str | Path, tokenizer, n: int | None, max_length: int, key: str):

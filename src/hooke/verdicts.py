@@ -76,10 +76,14 @@ def h1(judge: Judge, gaps: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def like_for_like(falls: pd.DataFrame) -> pd.DataFrame:
-    """The runs of the direction and algorithm every base ran (the first listed), so that
-    bases are compared like for like."""
-    first = falls.groupby("base")[["direction", "algorithm"]].transform("first")
-    return falls[(falls.direction == first.direction) & (falls.algorithm == first.algorithm)]
+    """The runs of one direction and algorithm that every base ran (the main setting,
+    positive_first SFT, when all have it), so that bases are compared like for like."""
+    kinds = [set(zip(g.direction, g.algorithm, strict=True)) for _, g in falls.groupby("base")]
+    shared = set.intersection(*kinds) if kinds else set()
+    if not shared:
+        return falls.iloc[0:0]
+    direction, algorithm = min(shared, key=lambda k: (k[0] != "positive_first", k[1] != "sft", k))
+    return falls[(falls.direction == direction) & (falls.algorithm == algorithm)]
 
 
 def h2_h3_h7(judge: Judge, falls: pd.DataFrame) -> list[dict[str, Any]]:
