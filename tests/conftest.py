@@ -16,8 +16,9 @@ TEST_CONFIG = ROOT / "tests" / "config" / "test.yaml"
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
-def snakemake(workdir: Path, *args: str, configfile: Path = TEST_CONFIG, check: bool = True):
-    """Run Snakemake on this repository's workflow with `workdir` as its working directory."""
+def snakemake(workdir: Path, *args: str, configfile: Path | None = TEST_CONFIG, check: bool = True):
+    """Run Snakemake on this repository's workflow with `workdir` as its working directory
+    (`configfile` None: the workflow's own default config)."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
     cmd = [
         *SNAKEMAKE,
@@ -25,8 +26,7 @@ def snakemake(workdir: Path, *args: str, configfile: Path = TEST_CONFIG, check: 
         str(ROOT / "Snakefile"),
         "--directory",
         str(workdir),
-        "--configfile",
-        str(configfile),
+        *(["--configfile", str(configfile)] if configfile else []),
         "--cores",
         "2",
         *args,

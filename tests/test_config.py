@@ -103,27 +103,9 @@ def test_snakemake_reports_bad_key(tmp_path):
 
 def _plan_default(tmp_path, *args):
     """A dry run of the repository's default config (no --configfile) with extra args."""
-    import os
-    import subprocess
-    import sys
+    from conftest import snakemake
 
-    from conftest import ROOT
-
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(tmp_path),
-        "-n",
-        "--cores",
-        "1",
-        *args,
-    ]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path)
+    return snakemake(tmp_path, "-n", *args, configfile=None, check=False)
 
 
 def test_config_overrides_apply_on_top_of_the_default_config(tmp_path):
