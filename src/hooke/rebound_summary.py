@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from hooke.aggregate import run_sql
-from hooke.stats import spearman_one_sided
+from hooke.stats import slope, spearman_one_sided
 
 RUN = ["base", "task", "direction", "algorithm", "aligned"]
 SCORE = "mean_p_positive"
@@ -71,7 +71,8 @@ def slopes(curves: pd.DataFrame, early_examples: int) -> pd.DataFrame:
     for key, run in score.groupby(RUN, sort=True):
         run = run.sort_values("perturbed")
         x, y = run.perturbed.to_numpy(float), run.value.to_numpy(float)
-        early, late = _slope(x, y, x <= early_examples), _slope(x, y, x >= early_examples)
+        early = slope(x[x <= early_examples], y[x <= early_examples])
+        late = slope(x[x >= early_examples], y[x >= early_examples])
         rows.append(
             {
                 **dict(zip(RUN, key, strict=True)),
@@ -85,10 +86,6 @@ def slopes(curves: pd.DataFrame, early_examples: int) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def _slope(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> float:
-    return float(np.polyfit(x[mask], y[mask], 1)[0]) if mask.sum() >= 2 else math.nan
 
 
 def rank_tests(slope_table: pd.DataFrame) -> pd.DataFrame:

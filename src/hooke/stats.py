@@ -13,6 +13,12 @@ import numpy as np
 import pandas as pd
 
 
+def slope(x, y) -> float:
+    """Least-squares slope of y on x; NaN with fewer than two distinct x."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    return float(np.polyfit(x, y, 1)[0]) if len(x) >= 2 and np.ptp(x) > 0 else math.nan
+
+
 @dataclass(frozen=True)
 class Inference:
     """An estimate with its standard error and degrees of freedom (from the design's

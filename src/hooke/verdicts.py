@@ -12,15 +12,11 @@ import numpy as np
 import pandas as pd
 
 from hooke.hypotheses import HYPOTHESES, combine, verdict
-from hooke.stats import Inference, cluster_mean, crossed_mean, family_slopes
+from hooke.stats import Inference, cluster_mean, crossed_mean, family_slopes, slope
 
 RUN = ["base", "task", "direction", "algorithm", "aligned", "seed"]
 FAMILY = ["base", "task", "direction", "algorithm"]
 STATS = ("estimate", "ci_low", "ci_high", "p_one_sided", "mde", "se", "df", "units")
-
-
-def _slope(x: np.ndarray, y: np.ndarray) -> float:
-    return float(np.polyfit(x, y, 1)[0]) if len(x) >= 2 and np.ptp(x) > 0 else math.nan
 
 
 def run_falls(runs: pd.DataFrame, early_examples: int) -> pd.DataFrame:
@@ -30,8 +26,8 @@ def run_falls(runs: pd.DataFrame, early_examples: int) -> pd.DataFrame:
     rows = []
     for key, run in runs.groupby(RUN, sort=True):
         x, y = run.perturbed.to_numpy(float), run.value.to_numpy(float)
-        early = -100 * _slope(x[x <= early_examples], y[x <= early_examples])
-        late = -100 * _slope(x[x >= early_examples], y[x >= early_examples])
+        early = -100 * slope(x[x <= early_examples], y[x <= early_examples])
+        late = -100 * slope(x[x >= early_examples], y[x >= early_examples])
         rows.append(
             {
                 **dict(zip(RUN, key, strict=True)),
