@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SNAKEMAKE := $(VENV)/bin/snakemake
 
-.PHONY: setup run report test lint clean
+.PHONY: setup run report plan test lint clean
 
 # A virtual environment with hooke and its pinned dependencies (torch resolves to the CPU wheel).
 setup: $(VENV)/.installed
@@ -22,6 +22,12 @@ run: setup
 # One HTML file with every table and figure (opens offline).
 report: setup
 	$(SNAKEMAKE) --report results/report.html
+
+# The bill of a config before it runs: jobs, GPU-hours, disk, downloads per rule.
+#   make plan CONFIG=config/paper.yaml
+CONFIG ?= config/config.yaml
+plan: setup
+	$(PY) -m hooke.plan --configfile $(CONFIG)
 
 # The tests (offline); pytest's exit 5 (no tests collected) is not a failure.
 test: setup

@@ -10,7 +10,7 @@
 #   results/scorer/{task}/                                           train_scorer
 #   results/scores/{base}/{task}/seed-{seed}/slice-{k}.parquet       score_responses
 #   results/rebound/{base}/{task}/{direction}/seed-{seed}/aligned-{n}/             finetune_aligned
-#   results/rebound/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}/  finetune_perturbed
+#   results/rebound/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}/{checkpoints/,metrics.parquet}  finetune_perturbed
 #   results/scores/rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.parquet  score_rebound
 #   results/scores/base/{base}/{task}/seed-{seed}.parquet            score_base
 #   results/tables/{table}.{csv,md}              aggregate_tables, aggregate_rebound, judge_hypotheses

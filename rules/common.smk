@@ -225,6 +225,15 @@ def rebound_metrics(wildcards=None):
     return scores + sorted(bases)
 
 
+def grid_checkpoints(path):
+    """A rebound run's grid checkpoints (a model per grid point): temporary, removed once
+    score_rebound has read them, unless rebound.keep_checkpoints (then a changed scoring
+    parameter re-scores without re-training). Snakemake's --notemp keeps them for one run.
+    """
+    out = directory(path)
+    return out if config.get("rebound", {}).get("keep_checkpoints") else temp(out)
+
+
 def rebound_targets():
     """The Setting II tables and figures, when the config has a rebound section."""
     if not config.get("rebound"):

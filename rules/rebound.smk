@@ -29,7 +29,8 @@ rule finetune_aligned:
         "../scripts/finetune_aligned.py"
 
 
-# Setting II: perturb an aligned model with the other pole, a checkpoint at each grid point.
+# Setting II: perturb an aligned model with the other pole, a checkpoint at each grid point
+# (a model each: the bulk of a cluster run's disk, hence temporary) and the training losses.
 rule finetune_perturbed:
     input:
         aligned=rules.finetune_aligned.output.run,
@@ -37,9 +38,11 @@ rule finetune_perturbed:
         opposite=aligning_pool,
         scorer=reward_scorer,
     output:
-        run=directory(
-            "results/rebound/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}"
+        # Temporary unless rebound.keep_checkpoints: score_rebound reads them, then they go.
+        checkpoints=grid_checkpoints(
+            "results/rebound/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}/checkpoints"
         ),
+        metrics="results/rebound/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}/metrics.parquet",
     log:
         "logs/finetune_perturbed/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}.log",
     benchmark:
@@ -66,7 +69,7 @@ rule score_rebound:
     input:
         base=base_model,
         aligned=rules.finetune_aligned.output.run,
-        perturbed=rules.finetune_perturbed.output.run,
+        perturbed=rules.finetune_perturbed.output.checkpoints,
         prompts=rules.prepare_data.output.prompts,
         scorer=rules.train_scorer.output.scorer,
         heldout=rules.prepare_data.output.scorer,

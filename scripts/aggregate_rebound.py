@@ -1,6 +1,7 @@
 """Build the Setting II tables (see hooke.rebound_summary)."""
 
-from hooke.aggregate import connect, write_table
+from hooke.aggregate import connect
+from hooke.atomic import write_table
 from hooke.rebound_summary import rebound_tables
 from hooke.script import entry
 

@@ -1,6 +1,7 @@
 """Build the Setting I tables with DuckDB SQL (see hooke.aggregate, hooke.resistance)."""
 
-from hooke.aggregate import connect, run_sql, write_table, write_text
+from hooke.aggregate import connect, run_sql
+from hooke.atomic import write_table, write_text
 from hooke.resistance import resistance_tables, table1_markdown
 from hooke.script import entry
 

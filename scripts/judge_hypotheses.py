@@ -1,6 +1,7 @@
 """Judge every pre-stated hypothesis and fit the rebound curves (see hooke.verdicts)."""
 
-from hooke.aggregate import connect, write_table
+from hooke.aggregate import connect
+from hooke.atomic import write_table
 from hooke.script import entry
 from hooke.verdicts import judge
 

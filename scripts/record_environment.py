@@ -1,6 +1,6 @@
 """Record the software versions behind the results (see hooke.environment)."""
 
-from hooke.aggregate import write_table
+from hooke.atomic import write_table
 from hooke.environment import environment
 from hooke.script import entry
 

@@ -238,3 +238,70 @@ def test_setting_iii_axes_expand_the_rebound_dag(tmp_path):
     assert counts["finetune_perturbed"] == volumes * (algorithms + (bases - 1))
     assert counts["score_rebound"] == counts["finetune_perturbed"]
     assert counts["score_base"] == bases and counts["draw_scaling"] == 1
+
+
+def test_left_out_keys_take_their_schema_defaults():
+    """A config holds only its differences: sections and keys left out are filled from the
+    schema's defaults, and what a config states is kept."""
+    from hooke.config import fill_defaults
+
+    config = {
+        "tasks": {"imdb": {"data": {"sizes": {"prompts": 500}}}},
+        "bases": {"b": {"run": "r", "tokens": 100}},
+        "pretrain": {"r": {"task": "imdb", "slices": [100]}},
+        "resistance": {"bases": ["b"], "harvest": {"prompts": 40}},
+        "rebound": {"bases": ["b"]},
+    }
+    filled = fill_defaults(copy.deepcopy(config), SCHEMA)
+    check_config(copy.deepcopy(config), SCHEMA)  # a short config is a valid config
+    data = filled["tasks"]["imdb"]["data"]
+    assert data["sizes"] == {
+        "pretrain": 8000,
+        "positive": 2000,
+        "negative": 2000,
+        "prompts": 500,
+        "scorer": 6000,
+    }
+    assert data["source"] == "bundled" and data["words"] == {"prompt": 8, "response": 40}
+    assert filled["tasks"]["imdb"]["scorer"]["kind"] == "tfidf"
+    assert filled["bases"]["b"]["source"] == "local" and filled["bases"]["b"]["lora"] is None
+    assert filled["pretrain"]["r"]["architecture"]["model_type"] == "llama"
+    assert filled["resistance"]["harvest"] == {
+        "prompts": 40,
+        "max_new_tokens": 48,
+        "temperature": 1.0,
+        "top_p": 1.0,
+        "batch_size": 50,
+        "backend": "hf",
+    }
+    assert filled["resistance"]["sft"]["slices"] == 3
+    assert filled["rebound"]["grid"] == [0, 16, 32, 64, 128, 256, 400]
+    assert filled["rebound"]["eval"]["prompts"] == 200
+    assert "pairs" in filled["resistance"] and filled["resistance"]["pairs"] is None
+    # Two entries of one map get their own copies of a default, not one shared object.
+    two = fill_defaults({"tasks": {"a": {}, "b": {}}}, SCHEMA)
+    two["tasks"]["a"]["data"]["sizes"]["prompts"] = 1
+    assert two["tasks"]["b"]["data"]["sizes"]["prompts"] == 600
+
+
+def test_gpu_smoke_config_holds_only_its_differences():
+    """Every key config/gpu_smoke.yaml states differs from its schema default."""
+    from hooke.config import fill_defaults
+
+    stated = yaml.safe_load((ROOT / "config" / "gpu_smoke.yaml").read_text())
+    filled = fill_defaults(copy.deepcopy(stated), SCHEMA)
+
+    def leaves(node, path=()):
+        for key, value in node.items():
+            if isinstance(value, dict):
+                yield from leaves(value, (*path, key))
+            else:
+                yield (*path, key)
+
+    for path in leaves(stated):
+        shorter = copy.deepcopy(stated)
+        node = shorter
+        for key in path[:-1]:
+            node = node[key]
+        del node[path[-1]]
+        assert fill_defaults(shorter, SCHEMA) != filled, f"{'.'.join(path)} repeats its default"

@@ -141,8 +141,8 @@ if not (root / "aligned").exists():
 meta = {"setting": "rebound", "base": "b", "task": "t", "seed": 0,
         "direction": "positive_first", "config_hash": "x"}
 params = {"batch_size": 4, "learning_rate": 1e-3, "max_length": 32, "beta": 0.1}
-perturb(root / "aligned", root / "neg.parquet", root / "pos.parquet", out, algorithm,
-        [0, 16, 32, 64], params, meta)
+perturb(root / "aligned", root / "neg.parquet", root / "pos.parquet", out,
+        Path(f"{out}.metrics.parquet"), algorithm, [0, 16, 32, 64], params, meta)
 """
 )
 
@@ -150,10 +150,10 @@ perturb(root / "aligned", root / "neg.parquet", root / "pos.parquet", out, algor
 def test_a_dpo_perturbation_resumes_from_its_checkpoint(tmp_path):
     cmd = [sys.executable, "-c", PERTURB, str(tmp_path), "dpo"]
     _kill_after_checkpoint_then_resume(
-        cmd,
-        tmp_path,
-        ["metrics.parquet", "examples-16/model.safetensors", "examples-64/model.safetensors"],
+        cmd, tmp_path, ["examples-16/model.safetensors", "examples-64/model.safetensors"]
     )
+    losses = [tmp_path / f"{run}.metrics.parquet" for run in ("reference", "resumed")]
+    assert losses[0].read_bytes() == losses[1].read_bytes()
 
 
 def _kill_after_checkpoint_then_resume(cmd: list[str], tmp_path, outputs: list[str]) -> None:

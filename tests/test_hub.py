@@ -35,13 +35,15 @@ def test_pickle_only_base_is_refused(tmp_path):
 def test_hub_download_asks_for_safe_files_only(tmp_path, monkeypatch):
     calls = {}
     source = save_tiny_lm(tmp_path / "src")
+    commit = "0123456789abcdef0123456789abcdef01234567"
 
-    def fake_snapshot_download(repo_id, revision, local_dir, allow_patterns):
+    def fake_snapshot_download(repo_id, revision, allow_patterns):
         import shutil
 
         calls.update(repo_id=repo_id, revision=revision, allow_patterns=allow_patterns)
-        for file in source.iterdir():
-            shutil.copy(file, local_dir)
+        snapshot = tmp_path / "cache" / "snapshots" / commit
+        shutil.copytree(source, snapshot)
+        return str(snapshot)
 
     import huggingface_hub
 
@@ -52,6 +54,43 @@ def test_hub_download_asks_for_safe_files_only(tmp_path, monkeypatch):
     assert "*.safetensors" in calls["allow_patterns"]
     assert not any("bin" in p or p.endswith(".py") for p in calls["allow_patterns"])
     assert (out / "model.safetensors").is_file()
+
+
+def _hub_cache(cache, repo, ref, commit, source):
+    """The hub cache's documented layout: refs/<ref> holds the commit; snapshots/<commit>/
+    links each file to its blob."""
+    folder = cache / f"models--{repo.replace('/', '--')}"
+    (folder / "refs").mkdir(parents=True)
+    (folder / "refs" / ref).write_text(commit)
+    snapshot = folder / "snapshots" / commit
+    snapshot.mkdir(parents=True)
+    (folder / "blobs").mkdir()
+    for i, file in enumerate(sorted(source.iterdir())):
+        blob = folder / "blobs" / f"blob{i}"
+        blob.write_bytes(file.read_bytes())
+        (snapshot / file.name).symlink_to(blob)
+
+
+def test_the_commit_a_download_resolved_to_is_recorded(tmp_path, monkeypatch):
+    """huggingface_hub itself (offline, from a cache in its documented layout) resolves a
+    branch to its snapshot; the snapshot folder's name is the commit recorded, and the
+    weights are real files beside it (hard links to the cache's blobs)."""
+    import json
+
+    from huggingface_hub import constants
+
+    from hooke.hub import REVISION_FILE
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    _hub_cache(tmp_path / "cache", "org/model", "step1000", commit, save_tiny_lm(tmp_path / "m"))
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    out = fetch_base({"repo": "org/model", "revision": "step1000"}, tmp_path / "base")
+    record = json.loads((out / REVISION_FILE).read_text())
+    assert record == {"repo": "org/model", "requested": "step1000", "commit": commit}
+    weights = out / "model.safetensors"
+    assert weights.is_file() and not weights.is_symlink() and weights.stat().st_nlink == 2
+    assert load_model(out).config.model_type == "llama"
 
 
 def test_not_a_model_directory(tmp_path):
@@ -78,21 +117,6 @@ def test_tokenizer_model_mismatch(tmp_path):
     model.resize_token_embeddings(10)
     with pytest.raises(HookeError, match="tokenizer has"):
         check_pair(model, tokenizer, "here")
-
-
-def test_the_commit_a_download_resolved_to_is_recorded(tmp_path):
-    import json
-
-    from hooke.hub import REVISION_FILE, record_revision
-
-    download = tmp_path / ".cache" / "huggingface" / "download"
-    download.mkdir(parents=True)
-    commit = "0123456789abcdef0123456789abcdef01234567"
-    for name in ("config.json", "model.safetensors"):
-        (download / f"{name}.metadata").write_text(f'{commit}\n"etag"\n1.0\n')
-    record = record_revision(tmp_path, "org/model", "step1000")
-    assert record == {"repo": "org/model", "requested": "step1000", "commit": commit}
-    assert json.loads((tmp_path / REVISION_FILE).read_text()) == record
 
 
 def test_vllm_backend_without_vllm_fails_in_one_line(tmp_path, monkeypatch):

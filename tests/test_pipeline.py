@@ -146,11 +146,15 @@ def _changed_config(tmp_path, edit) -> str:
 
 
 def test_scoring_change_reruns_only_scoring(copied_run, tmp_path):
+    """Only scoring re-runs, and the perturbations whose temporary checkpoints it reads
+    (removed once scored; rebound.keep_checkpoints keeps them)."""
+
     def edit(config):
         config["score"]["threshold"] = 0.6
 
     jobs = planned_jobs(copied_run, _changed_config(tmp_path, edit))
     assert jobs == {
+        "finetune_perturbed": 4,
         "score_responses": 3,
         "aggregate_tables": 1,
         "draw_figures": 1,
@@ -164,6 +168,17 @@ def test_scoring_change_reruns_only_scoring(copied_run, tmp_path):
     }
 
 
+def test_keeping_checkpoints_is_a_switch(copied_run, tmp_path):
+    """rebound.keep_checkpoints: the checkpoints become lasting outputs, so a run that
+    removed them makes them again, and nothing else re-runs but what reads them."""
+
+    def edit(config):
+        config["rebound"]["keep_checkpoints"] = True
+
+    jobs = planned_jobs(copied_run, _changed_config(tmp_path, edit))
+    assert jobs["finetune_perturbed"] == 4 and "finetune_aligned" not in jobs
+
+
 def test_sft_change_keeps_pretraining(copied_run, tmp_path):
     def edit(config):
         config["resistance"]["sft"]["learning_rate"] = 0.002
@@ -172,6 +187,28 @@ def test_sft_change_keeps_pretraining(copied_run, tmp_path):
     assert jobs["finetune_slices"] == 1 and jobs["finetune_inverse"] == 6
     assert "pretrain_slices" not in jobs and "prepare_data" not in jobs
     assert "train_scorer" not in jobs
+
+
+def test_gpt_neox_base_runs_through_a_rebound_chain(copied_run, tmp_path):
+    """A local base of another family (architecture.model_type: gpt_neox) is pre-trained,
+    aligned, perturbed and scored by the same jobs; only what depends on the run re-runs."""
+    from hooke.models import load_model
+
+    def edit(config):
+        config["pretrain"]["micro"]["architecture"]["model_type"] = "gpt_neox"
+
+    changed = _changed_config(tmp_path, edit)
+    jobs = planned_jobs(copied_run, changed)
+    assert jobs["pretrain_slices"] == 1 and "prepare_data" not in jobs
+    scores = "results/scores/rebound/micro-8k/imdb/positive_first/seed-0/16-dpo.parquet"
+    snakemake(copied_run, scores, configfile=changed)
+    slice_dir = copied_run / "results/pretrain/micro/tokens-8192"
+    assert load_model(slice_dir).config.model_type == "gpt_neox"
+    aligned = copied_run / "results/rebound/micro-8k/imdb/positive_first/seed-0/aligned-16/model"
+    assert load_model(aligned).config.model_type == "gpt_neox"
+    frame = pd.read_parquet(copied_run / scores)
+    margins = frame[frame.metric == "margin"].sort_values("n_neg")
+    assert margins.n_neg.tolist() == [0, 8, 16] and margins.value.map(math.isfinite).all()
 
 
 def test_rebound_outputs(tiny_run):
@@ -202,8 +239,11 @@ def test_rebound_outputs(tiny_run):
     assert (hooke.k == hooke.pretrain_tokens / hooke.aligned_tokens).all()
     for figure in ("rebound_score", "rebound_kl"):
         assert (tiny_run / "results" / "figures" / f"{figure}.png").stat().st_size > 5000
+    # The storage plan: grid checkpoints are temporary, gone once scored; the training
+    # losses and the aligned models stay.
     run = tiny_run / "results/rebound/micro-8k/imdb/positive_first/seed-0/perturbed-32-dpo"
-    assert {p.name for p in run.iterdir()} >= {"examples-8", "examples-16", "metrics.parquet"}
+    assert [p.name for p in run.iterdir()] == ["metrics.parquet"]
+    assert (run.parent / "aligned-32" / "model" / "model.safetensors").is_file()
 
 
 def test_rebound_expansion(tmp_path):

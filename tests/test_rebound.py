@@ -121,11 +121,12 @@ def test_every_algorithm_perturbs_with_checkpoints(tmp_path, algorithm):
     pd.DataFrame(rows[::-1], columns=["prompt", "response"]).to_parquet(positive)
     meta = dict(META)
     params = {"batch_size": 4, "learning_rate": 1e-3, "max_length": 32, "beta": 0.1}
-    out = tmp_path / "run"
-    perturb(model, negative, positive, out, algorithm, [0, 4, 8], params, meta)
+    out, metrics = tmp_path / "run" / "checkpoints", tmp_path / "run" / "metrics.parquet"
+    perturb(model, negative, positive, out, metrics, algorithm, [0, 4, 8], params, meta)
     assert (out / "examples-4" / "model.safetensors").is_file()
     assert (out / "examples-8" / "model.safetensors").is_file()
-    losses = read_metrics(out / "metrics.parquet").column("value").to_pylist()
+    assert not (out / "trainer").exists()  # the optimizer state is gone once the run is whole
+    losses = read_metrics(metrics).column("value").to_pylist()
     assert len(losses) >= 2 and all(math.isfinite(v) for v in losses)
 
 
@@ -160,11 +161,11 @@ def test_grpo_perturbs_toward_the_scorers_undesirable_pole(tmp_path):
         "num_generations": 2,
         "max_completion_length": 6,
     }
-    out = tmp_path / "run"
-    perturb(model, pool, pool, out, "grpo", [0, 2, 4], params, meta, scorer_dir=scorer_dir)
+    out, metrics = tmp_path / "run" / "checkpoints", tmp_path / "run" / "metrics.parquet"
+    perturb(model, pool, pool, out, metrics, "grpo", [0, 2, 4], params, meta, scorer_dir=scorer_dir)
     assert (out / "examples-2" / "model.safetensors").is_file()
     assert (out / "examples-4" / "model.safetensors").is_file()
-    losses = read_metrics(out / "metrics.parquet").column("value").to_pylist()
+    losses = read_metrics(metrics).column("value").to_pylist()
     assert len(losses) == 2 and all(math.isfinite(v) for v in losses)
 
 
@@ -179,7 +180,17 @@ def test_grpo_without_a_scorer_is_refused(tmp_path):
     meta = dict(META)
     params = {"batch_size": 2, "learning_rate": 1e-3, "max_length": 32, "beta": 0.1}
     with pytest.raises(HookeError, match="'grpo' needs the task's scorer"):
-        perturb(model, pool, pool, tmp_path / "run", "grpo", [0, 2], params, meta)
+        perturb(
+            model,
+            pool,
+            pool,
+            tmp_path / "run",
+            tmp_path / "m.parquet",
+            "grpo",
+            [0, 2],
+            params,
+            meta,
+        )
     assert not (tmp_path / "run").exists()
 
 

@@ -11,9 +11,10 @@ import pytest
 import torch
 
 from hooke.atomic import atomic_dir, atomic_file
-from hooke.data import load_reviews, read_split
+from hooke.data import load_reviews
 from hooke.errors import HookeError
 from hooke.hub import fetch_base
+from hooke.splits import read_split
 
 
 def test_empty_split_is_named(tmp_path):

@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from hooke.atomic import atomic_file
 from hooke.metrics import check_metrics
 
 
@@ -47,16 +46,3 @@ def run_table(
 ) -> pd.DataFrame:
     """Run `sql/<table>.sql` over the given metrics Parquet files."""
     return run_sql(connect(metrics_files), table, params)
-
-
-def write_table(frame: pd.DataFrame, csv_path: str | Path, md_path: str | Path) -> None:
-    """A table as CSV and as a Markdown copy, each written atomically."""
-    with atomic_file(csv_path) as tmp:
-        frame.to_csv(tmp, index=False)
-    write_text(frame.to_markdown(index=False, floatfmt=".4f") + "\n", md_path)
-
-
-def write_text(text: str, path: str | Path) -> None:
-    """A text file, written atomically."""
-    with atomic_file(path) as tmp:
-        tmp.write_text(text)

@@ -80,3 +80,16 @@ def resumable_dir(path: str | os.PathLike, fingerprint: str) -> Iterator[Path]:
     if path.exists():
         shutil.rmtree(path)
     os.replace(work, path)
+
+
+def write_table(frame, csv_path: str | Path, md_path: str | Path) -> None:
+    """A table as CSV and as a Markdown copy, each written atomically."""
+    with atomic_file(csv_path) as tmp:
+        frame.to_csv(tmp, index=False)
+    write_text(frame.to_markdown(index=False, floatfmt=".4f") + "\n", md_path)
+
+
+def write_text(text: str, path: str | Path) -> None:
+    """A text file, written atomically."""
+    with atomic_file(path) as tmp:
+        tmp.write_text(text)

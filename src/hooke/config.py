@@ -3,6 +3,7 @@ cross-references a schema cannot express (a base naming a run that does not exis
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -108,9 +109,7 @@ _TYPES = {"integer": int, "number": (int, float), "boolean": bool, "null": type(
 
 
 def _coerce(value: Any, node: Mapping[str, Any], root: Mapping[str, Any]) -> Any:
-    while "$ref" in node:  # "#/$defs/<name>", with the keys beside it kept
-        ref = node["$ref"].rsplit("/", 1)[-1]
-        node = {**root["$defs"][ref], **{k: v for k, v in node.items() if k != "$ref"}}
+    node = _resolve(node, root)
     for option in node.get("anyOf", []):
         value = _coerce(value, option, root)
     if isinstance(value, dict):
@@ -142,7 +141,44 @@ def _flat(kind) -> tuple:
     return kind if isinstance(kind, tuple) else (kind,)
 
 
+def fill_defaults(config: Any, schema_path: str | Path) -> Any:
+    """Fill every key the config leaves out with its schema default, in place (a config holds
+    only what differs from the defaults). Sections absent from the config stay absent unless
+    the schema gives them a default (`{}` fills the section from its keys' defaults)."""
+    root = yaml.safe_load(Path(schema_path).read_text())
+    return _fill(config, root, root)
+
+
+def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
+    while "$ref" in node:  # "#/$defs/<name>", with the keys beside it kept
+        ref = node["$ref"].rsplit("/", 1)[-1]
+        node = {**root["$defs"][ref], **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def _fill(value: Any, node: Mapping[str, Any], root: Mapping[str, Any]) -> Any:
+    node = _resolve(node, root)
+    if not isinstance(value, dict):
+        return value
+    for option in node.get("anyOf", []):
+        if _resolve(option, root).get("type") == "object":
+            _fill(value, option, root)
+    props, extra = node.get("properties", {}), node.get("additionalProperties")
+    for key, sub in props.items():
+        sub = _resolve(sub, root)
+        if key not in value and "default" in sub:
+            value[key] = copy.deepcopy(sub["default"])
+    for key in value:
+        sub = props.get(key, extra if isinstance(extra, dict) else None)
+        if sub is not None:
+            _fill(value[key], sub, root)
+    return value
+
+
 def check_config(config: Mapping[str, Any], schema_path: str | Path) -> None:
+    """Fill the defaults into `config` (in place), then check it: schema, cross-references,
+    Setting II's grid, sizes against pools."""
+    fill_defaults(config, schema_path)
     check_schema(config, schema_path)
     check_references(config)
     check_rebound(config)

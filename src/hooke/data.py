@@ -263,20 +263,3 @@ def prepare_data(spec: Mapping[str, Any], outputs: Mapping[str, str | Path]) -> 
         with atomic_file(outputs[name]) as tmp:
             frame.to_parquet(tmp, index=False)
     return {name: len(frame) for name, frame in splits.items()}
-
-
-def read_split(path: str | Path, columns: list[str]) -> pd.DataFrame:
-    """Read a split, failing with the file and column named when one is missing or it is empty."""
-    import pyarrow.parquet as pq
-
-    try:
-        names = pq.read_schema(path).names
-    except (OSError, ValueError) as exc:
-        raise HookeError(f"{path}: not a readable Parquet file ({exc})") from None
-    for column in columns:
-        if column not in names:
-            raise HookeError(f"{path}: column '{column}' is missing")
-    frame = pd.read_parquet(path, columns=columns)
-    if frame.empty:
-        raise HookeError(f"{path}: holds no rows")
-    return frame

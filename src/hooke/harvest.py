@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from hooke.atomic import atomic_file
-from hooke.data import read_split
 from hooke.generate import generate_responses, generate_with_vllm
 from hooke.models import load_model, load_tokenizer
+from hooke.splits import read_split
 
 
 def harvest_responses(

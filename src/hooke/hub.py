@@ -7,6 +7,7 @@ code on load. The access token, where a gated model needs one, comes from the en
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Mapping
 from fnmatch import fnmatch
@@ -36,20 +37,12 @@ def fetch_base(spec: Mapping[str, Any], out_dir: str | Path) -> Path:
                 if file.is_file() and _allowed(file.name, trust):
                     shutil.copy2(file, tmp / file.name)
         else:
-            from huggingface_hub import snapshot_download
-
-            patterns = [p for p in ALLOW if trust or p != "*.py"]
-            try:
-                snapshot_download(
-                    repo_id=repo,
-                    revision=spec.get("revision"),
-                    local_dir=tmp,
-                    allow_patterns=patterns,
-                )
-            except Exception as exc:  # network, auth, missing repo: one line, not a traceback
-                raise HookeError(f"base '{repo}' could not be downloaded: {exc}") from None
-            record_revision(tmp, repo, spec.get("revision"))
-            shutil.rmtree(tmp / ".cache", ignore_errors=True)
+            snapshot = _download(repo, spec.get("revision"), trust)
+            for file in sorted(snapshot.rglob("*")):
+                if file.is_file() and _allowed(file.name, trust):
+                    _link_or_copy(file, tmp / file.relative_to(snapshot))
+            # The hub cache names a snapshot's folder by the commit it resolved to.
+            record_revision(tmp, repo, spec.get("revision"), snapshot.name)
         if not any(tmp.glob("*.safetensors")):
             raise HookeError(
                 f"base '{repo}' has no .safetensors weights (pickled ones are refused)"
@@ -59,21 +52,34 @@ def fetch_base(spec: Mapping[str, Any], out_dir: str | Path) -> Path:
     return Path(out_dir)
 
 
-def record_revision(folder: Path, repo: str, requested: str | None) -> dict[str, Any]:
-    """Write REVISION_FILE: the commit a download actually resolved to (huggingface_hub's
-    download metadata holds it), so that a base pinned by branch or left unpinned can be
-    pinned afterwards."""
+def _download(repo: str, revision: str | None, trust: bool) -> Path:
+    """The repo's snapshot folder in the hub cache (HF_HUB_CACHE, shared by every job and
+    user of a cluster that points it at one place), with the safe files fetched into it."""
+    from huggingface_hub import snapshot_download
+
+    patterns = [p for p in ALLOW if trust or p != "*.py"]
+    try:
+        return Path(snapshot_download(repo_id=repo, revision=revision, allow_patterns=patterns))
+    except Exception as exc:  # network, auth, missing repo: one line, not a traceback
+        raise HookeError(f"base '{repo}' could not be downloaded: {exc}") from None
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link to the cached file where the cache and results/ share a file system (no
+    second copy of the weights on disk), else a copy."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = source.resolve()  # the cache's snapshot files link to its blobs
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def record_revision(folder: Path, repo: str, requested: str | None, commit: str) -> dict[str, Any]:
+    """Write REVISION_FILE: the commit a download actually resolved to, so that a base
+    pinned by branch or left unpinned can be pinned afterwards."""
     import json
 
-    commits = set()
-    for meta in (folder / ".cache" / "huggingface" / "download").rglob("*.metadata"):
-        lines = meta.read_text().splitlines()
-        if lines:
-            commits.add(lines[0].strip())
-    record = {
-        "repo": repo,
-        "requested": requested,
-        "commit": sorted(commits)[0] if len(commits) == 1 else None,
-    }
+    record = {"repo": repo, "requested": requested, "commit": commit}
     (folder / REVISION_FILE).write_text(json.dumps(record, indent=2) + "\n")
     return record

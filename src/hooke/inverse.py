@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from hooke.atomic import atomic_file
-from hooke.data import read_split
 from hooke.distributed import gathered
 from hooke.errors import HookeError
 from hooke.measures import example_kl, example_nll
 from hooke.metrics import metrics_table, write_metrics
 from hooke.models import load_model, load_trainable
+from hooke.splits import read_split
 from hooke.trainer import finetune, loss_rows, token_dataset
 
 

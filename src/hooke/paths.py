@@ -22,7 +22,8 @@ def slice_dir(sft_dir: str | Path, k: int) -> Path:
 
 
 def checkpoint_dir(run_dir: str | Path, examples: int) -> Path:
-    """The checkpoint after `examples` perturbing examples inside a finetune_perturbed run."""
+    """The checkpoint after `examples` perturbing examples in a finetune_perturbed run's
+    checkpoints folder."""
     return Path(run_dir) / f"examples-{int(examples)}"
 
 

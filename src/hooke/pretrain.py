@@ -1,5 +1,6 @@
-"""Pre-train slices of a tiny Llama-shaped model from scratch: the local stand-in for
-intermediate hub checkpoints (TinyLlama at 2T / 2.5T / 3T tokens, Pythia `step…` branches).
+"""Pre-train slices of a tiny model from scratch, Llama-shaped unless the config names another
+family (GPT-NeoX, Qwen2, ...): the local stand-in for intermediate hub checkpoints (TinyLlama
+at 2T / 2.5T / 3T tokens, Pythia `step…` branches).
 
 One run trains a byte-level BPE tokenizer, then one model with HF `Trainer` on packed text, and
 saves a slice (model + tokenizer) each time the tokens seen reach a configured budget.
@@ -52,24 +53,48 @@ def train_tokenizer(texts: list[str], vocab_size: int):
     )
 
 
-def build_model(architecture: Mapping[str, Any], tokenizer, context: int):
-    """A freshly initialised LlamaForCausalLM of the configured shape."""
-    from transformers import LlamaConfig, LlamaForCausalLM
+# The families whose configs take the shape below under these names (each built and run once
+# on a tiny shape by tests/test_pretrain.py); GPT-2's config names its width n_embd instead.
+MODEL_TYPES = (
+    "llama",
+    "gpt_neox",
+    "qwen2",
+    "qwen3",
+    "mistral",
+    "gemma",
+    "gemma2",
+    "olmo2",
+    "phi3",
+    "stablelm",
+)
 
-    config = LlamaConfig(
+
+def build_model(architecture: Mapping[str, Any], tokenizer, context: int):
+    """A freshly initialised causal LM of the configured family (`model_type`, llama unless
+    named) and shape; every attention head has its own keys and values, of width
+    hidden_size / heads (families differ in these defaults, so they are set)."""
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    shape = dict(architecture)
+    model_type = shape.pop("model_type", "llama")
+    if model_type not in MODEL_TYPES:
+        raise HookeError(
+            f"architecture.model_type '{model_type}' is not one of {', '.join(MODEL_TYPES)}"
+        )
+    heads = shape["num_attention_heads"]
+    config = AutoConfig.for_model(
+        model_type,
         vocab_size=len(tokenizer),
-        hidden_size=architecture["hidden_size"],
-        intermediate_size=architecture["intermediate_size"],
-        num_hidden_layers=architecture["num_hidden_layers"],
-        num_attention_heads=architecture["num_attention_heads"],
-        num_key_value_heads=architecture["num_attention_heads"],
+        **shape,
+        num_key_value_heads=heads,
+        head_dim=shape["hidden_size"] // heads,
         max_position_embeddings=context,
         tie_word_embeddings=True,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )
-    return LlamaForCausalLM(config)
+    return AutoModelForCausalLM.from_config(config)
 
 
 def pack(texts: list[str], tokenizer, context: int):
@@ -96,7 +121,7 @@ def pretrain_slices(
     A killed run resumes from its last checkpoint (every `checkpoint_every` steps of the config)."""
     from transformers import Trainer
 
-    from hooke.data import read_split
+    from hooke.splits import read_split
 
     texts = read_split(text_path, ["text"])["text"].tolist()
     tokenizer = train_tokenizer(texts, spec["vocab_size"])

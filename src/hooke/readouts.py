@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from hooke.data import read_split
 from hooke.errors import HookeError
 from hooke.paths import aligning_pool
+from hooke.splits import read_split
 
 POLE_LABEL = {"positive": 1, "negative": 0}
 

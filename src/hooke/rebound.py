@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from hooke.atomic import resumable_dir
-from hooke.data import read_split
 from hooke.distributed import save_trained
 from hooke.engines import build_trainer, pole_reward
 from hooke.errors import HookeError
@@ -19,6 +18,7 @@ from hooke.models import load_trainable
 from hooke.paths import aligned_model, checkpoint_dir
 from hooke.provenance import config_hash
 from hooke.scorers import load_scorer
+from hooke.splits import read_split
 from hooke.trainer import (
     SaveSlices,
     drop,
@@ -81,7 +81,8 @@ def finetune_perturbed(
     aligned_dir,
     perturb_path,
     opposite_path,
-    out_dir,
+    checkpoints_dir,
+    metrics_path,
     algorithm: str,
     grid: Sequence[int],
     params: Mapping[str, Any],
@@ -91,7 +92,8 @@ def finetune_perturbed(
     scorer_dir=None,
 ) -> None:
     """Fine-tune the aligned model on the perturbing pool, one pass over max(grid) examples,
-    saving a checkpoint at every grid point. GRPO's reward is the scorer in `scorer_dir`."""
+    saving a checkpoint at every grid point into `checkpoints_dir` and the training losses to
+    `metrics_path`. GRPO's reward is the scorer in `scorer_dir`."""
     model, tokenizer = load_trainable(aligned_dir, trust_remote_code, lora)
     steps = grid_steps(grid, params["batch_size"])
     total = max(grid)
@@ -100,7 +102,7 @@ def finetune_perturbed(
         raise HookeError(f"{perturb_path}: {len(pool)} examples, rebound.grid needs {total}")
     opposite = read_split(opposite_path, ["prompt", "response"])
     fingerprint = config_hash({**params, **meta, "grid": sorted(grid), "algorithm": algorithm})
-    with resumable_dir(out_dir, fingerprint) as work:
+    with resumable_dir(checkpoints_dir, fingerprint) as work:
         saver = SaveSlices({s: checkpoint_dir(work, m) for s, m in steps.items()}, tokenizer)
         trainer = build_trainer(
             algorithm,
@@ -115,10 +117,10 @@ def finetune_perturbed(
             reward=_reward(scorer_dir, meta),
         )
         records = train_resumably(trainer, work / "trainer")
+        drop(work / "trainer")  # the optimizer state: not needed once the run is complete
         write_metrics(
-            metrics_table(loss_rows(records), algorithm=algorithm, **meta), work / "metrics.parquet"
+            metrics_table(loss_rows(records), algorithm=algorithm, **meta), metrics_path
         )
-        drop(work / "trainer")
 
 
 def _reward(scorer_dir, meta: Mapping[str, Any]):

@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hooke.data import read_split
 from hooke.metrics import metrics_table, write_metrics
 from hooke.models import load_model, load_tokenizer
 from hooke.paths import checkpoint_dir
@@ -22,6 +21,7 @@ from hooke.runtime import progress
 from hooke.scorers import build_scorer, load_scorer
 from hooke.scorers.base import extra_metrics
 from hooke.scorers.base import score_responses as score_pairs
+from hooke.splits import read_split
 from hooke.trainer import token_dataset
 
 

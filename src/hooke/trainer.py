@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hooke.data import read_split
 from hooke.distributed import save_trained
 from hooke.errors import HookeError
 from hooke.runtime import PROGRESS, REPORT_TO
+from hooke.splits import read_split
 
 # Completion batches are padded to their longest member; grouping examples of similar length
 # cut the padding share from 13% to 1% and made the stage faster than a bare loop (bench/).

@@ -1,0 +1,79 @@
+"""hooke.plan: the bill of a config, from Snakemake's own job list and the config's sizes."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT, TEST_CONFIG, load_test_config
+
+from hooke.config import fill_defaults
+from hooke.plan import ADAM_BYTES, TOKENS_PER_WORD, job_cost, main, peak_disk, plan, planned_jobs
+
+SCHEMA = ROOT / "config" / "schema.yaml"
+
+
+def _config():
+    return fill_defaults(load_test_config(), SCHEMA)
+
+
+def test_jobs_are_snakemakes_own(tmp_path):
+    jobs = planned_jobs(TEST_CONFIG, tmp_path)
+    rules = [rule for rule, _ in jobs]
+    assert rules.count("finetune_perturbed") == 4 and rules.count("finetune_inverse") == 6
+    perturbed = [w for rule, w in jobs if rule == "finetune_perturbed"]
+    assert {(w["n"], w["algorithm"]) for w in perturbed} == {
+        ("16", "sft"),
+        ("16", "dpo"),
+        ("32", "sft"),
+        ("32", "dpo"),
+    }
+
+
+def test_costs_follow_the_config_by_hand():
+    config = _config()
+    n = 1000
+    w = {"base": "micro-8k", "task": "imdb", "n": "32", "algorithm": "dpo", "seed": "0"}
+    tokens = min(32, (6 + 12) * TOKENS_PER_WORD)  # words of the cut, capped at max_length
+    aligned = job_cost(config, "finetune_aligned", w, n)
+    assert aligned["flops"] == pytest.approx(6 * n * 32 * 1 * tokens) and aligned["models"] == 1
+    perturbed = job_cost(config, "finetune_perturbed", w, n)
+    # DPO: a chosen and a rejected row per example, each forward + backward + reference
+    assert perturbed["flops"] == pytest.approx(2 * n * 2 * 4 * 16 * tokens)
+    assert perturbed["temp_models"] == 2 and perturbed["models"] == 0  # grid [0, 8, 16]
+    config["rebound"]["keep_checkpoints"] = True
+    assert job_cost(config, "finetune_perturbed", w, n)["models"] == 2
+
+
+def test_plan_adds_up_and_peaks_above_what_it_keeps(tmp_path):
+    config = _config()
+    rows = plan(
+        config,
+        planned_jobs(TEST_CONFIG, tmp_path),
+        gpu_flops=1e15,
+        mfu=0.5,
+        decode_mfu=0.05,
+        cpu_flops=1e9,
+        job_start_s=5.0,
+    )
+    by_rule = {row["rule"]: row for row in rows}
+    slices = by_rule["pretrain_slices"]
+    assert slices["jobs"] == 1 and slices["flops"] > 0 and slices["disk"] > 0
+    assert slices["cpu_hours"] == pytest.approx((slices["flops"] / 1e9 + 5.0) / 3600)
+    assert by_rule["finetune_perturbed"]["temp_disk"] > 0
+    assert by_rule["finetune_perturbed"]["train_state"] > 0
+    kept = sum(row["disk"] for row in rows)
+    assert kept < peak_disk(rows, 1) < peak_disk(rows, 8)
+    state = max(row["train_state"] for row in rows)
+    assert state % ADAM_BYTES == 0
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "gpu_smoke.yaml"])
+def test_every_shipped_config_plans(name, capsys):
+    main(["--configfile", str(ROOT / "config" / name), "--cpu-flops", "1e10"])
+    out = capsys.readouterr().out
+    assert "| **total** |" in out and "Peak disk" in out
+    if name == "paper.yaml":  # hub bases: their downloads are on the bill
+        total = next(line for line in out.splitlines() if line.startswith("| **total**"))
+        assert float(total.split("|")[-2].replace(",", "")) > 50
+    header = int(out.split(" jobs")[0].rsplit(" ", 1)[-1])
+    total = next(line for line in out.splitlines() if line.startswith("| **total**"))
+    assert int(total.split("|")[2]) == header  # every planned job is on a rule's row
