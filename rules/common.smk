@@ -234,6 +234,11 @@ def grid_checkpoints(path):
     return out if config.get("rebound", {}).get("keep_checkpoints") else temp(out)
 
 
+def task_template(wildcards):
+    """How the task lays out prompt and response for the policy (hooke.templates)."""
+    return config["tasks"][wildcards.task]["template"]
+
+
 def rebound_targets():
     """The Setting II tables and figures, when the config has a rebound section."""
     if not config.get("rebound"):

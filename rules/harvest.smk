@@ -16,6 +16,7 @@ rule harvest_responses:
         mem_mb=3000,
         runtime=60,
     params:
+        template=task_template,
         slice=harvest_slice,
         trust_remote_code=trust_remote_code,
         generation=canonical(config["resistance"]["harvest"]),

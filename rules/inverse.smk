@@ -18,6 +18,7 @@ rule finetune_inverse:
         mem_mb=3000,
         runtime=60,
     params:
+        template=task_template,
         trainee=trainee_slice,
         generator=generator_slice,
         trust_remote_code=trust_remote_code,

@@ -21,6 +21,7 @@ rule finetune_aligned:
         mem_mb=4000,
         runtime=120,
     params:
+        template=task_template,
         base_dir=base_model_dir,
         trust_remote_code=trust_remote_code,
         lora=base_lora,
@@ -54,6 +55,7 @@ rule finetune_perturbed:
         mem_mb=4000,
         runtime=120,
     params:
+        template=task_template,
         aligned=aligned_model_dir,
         trust_remote_code=trust_remote_code,
         lora=base_lora,
@@ -87,6 +89,7 @@ rule score_rebound:
         mem_mb=3000,
         runtime=60,
     params:
+        template=task_template,
         base_dir=base_model_dir,
         aligned=aligned_model_dir,
         trust_remote_code=trust_remote_code,
@@ -117,6 +120,7 @@ rule score_base:
         mem_mb=3000,
         runtime=60,
     params:
+        template=task_template,
         base_dir=base_model_dir,
         trust_remote_code=trust_remote_code,
         eval=rebound_eval,

@@ -16,6 +16,7 @@ rule finetune_slices:
         mem_mb=4000,
         runtime=120,
     params:
+        template=task_template,
         base_dir=base_model_dir,
         trust_remote_code=trust_remote_code,
         lora=base_lora,

@@ -189,13 +189,25 @@ def test_sft_change_keeps_pretraining(copied_run, tmp_path):
     assert "train_scorer" not in jobs
 
 
+def test_template_change_reruns_the_model_stages_only(copied_run, tmp_path):
+    def edit(config):
+        config["tasks"]["imdb"]["template"] = "safe_rlhf"
+
+    jobs = planned_jobs(copied_run, _changed_config(tmp_path, edit))
+    for rule in ("finetune_slices", "harvest_responses", "finetune_aligned", "score_base"):
+        assert rule in jobs, rule
+    assert not {"pretrain_slices", "prepare_data", "train_scorer"} & set(jobs)
+
+
 def test_gpt_neox_base_runs_through_a_rebound_chain(copied_run, tmp_path):
     """A local base of another family (architecture.model_type: gpt_neox) is pre-trained,
-    aligned, perturbed and scored by the same jobs; only what depends on the run re-runs."""
+    aligned, perturbed and scored by the same jobs, here in safe-rlhf's dialogue layout
+    (every model job says which layout it used); only what depends on the run re-runs."""
     from hooke.models import load_model
 
     def edit(config):
         config["pretrain"]["micro"]["architecture"]["model_type"] = "gpt_neox"
+        config["tasks"]["imdb"]["template"] = "safe_rlhf"
 
     changed = _changed_config(tmp_path, edit)
     jobs = planned_jobs(copied_run, changed)
@@ -209,6 +221,11 @@ def test_gpt_neox_base_runs_through_a_rebound_chain(copied_run, tmp_path):
     frame = pd.read_parquet(copied_run / scores)
     margins = frame[frame.metric == "margin"].sort_values("n_neg")
     assert margins.n_neg.tolist() == [0, 8, 16] and margins.value.map(math.isfinite).all()
+    logs = copied_run / "logs"
+    names = {"finetune_aligned": "aligned-16", "finetune_perturbed": "perturbed-16-dpo"}
+    for rule in ("finetune_aligned", "finetune_perturbed", "score_rebound"):
+        (log,) = (logs / rule).rglob(f"{names.get(rule, '16-dpo')}.log")
+        assert "template: safe_rlhf" in log.read_text(), log
 
 
 def test_rebound_outputs(tiny_run):

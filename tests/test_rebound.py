@@ -32,7 +32,7 @@ def test_crossing_interpolates_between_grid_points():
 def test_preference_pairs_push_toward_the_perturbing_pole():
     negative = pd.DataFrame({"prompt": ["p1", "p2", "p3"], "response": ["bad", "awful", "dull"]})
     positive = pd.DataFrame({"prompt": ["q1", "q2"], "response": ["good", "great"]})
-    pairs = preference_pairs(negative, positive)
+    pairs = preference_pairs(negative, positive, None)
     assert pairs.to_dict("list") == {
         "prompt": ["p1", "p2"],
         "chosen": [" bad", " awful"],
@@ -88,7 +88,7 @@ def test_unpaired_feedback_labels():
 
     negative = pd.DataFrame({"prompt": ["p1", "p2"], "response": ["bad", "awful"]})
     positive = pd.DataFrame({"prompt": ["q1", "q2", "q3"], "response": ["good", "great", "fine"]})
-    frame = unpaired_feedback(negative, positive)
+    frame = unpaired_feedback(negative, positive, None)
     assert frame.label.tolist() == [True, False, True, False]
     assert frame.completion.tolist() == [" bad", " good", " awful", " great"]
 

@@ -13,11 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from hooke import templates
 from hooke.errors import HookeError
 from hooke.scorers.base import score_responses
 
 
-def preference_pairs(perturb: pd.DataFrame, opposite: pd.DataFrame) -> pd.DataFrame:
+def preference_pairs(perturb: pd.DataFrame, opposite: pd.DataFrame, tokenizer) -> pd.DataFrame:
     """Pairs for DPO-style training toward the perturbing pole: the perturbing review's prompt
     and its own continuation as `chosen`, the same-index continuation of the opposite pool as
     `rejected` (the pools hold different reviews, so no prompt has both; what the pair teaches
@@ -25,22 +26,24 @@ def preference_pairs(perturb: pd.DataFrame, opposite: pd.DataFrame) -> pd.DataFr
     n = min(len(perturb), len(opposite))
     return pd.DataFrame(
         {
-            "prompt": perturb["prompt"].iloc[:n].tolist(),
-            "chosen": [" " + r for r in perturb["response"].iloc[:n]],
-            "rejected": [" " + r for r in opposite["response"].iloc[:n]],
+            "prompt": templates.prompts(perturb["prompt"].iloc[:n].tolist(), tokenizer),
+            "chosen": templates.responses(perturb["response"].iloc[:n].tolist()),
+            "rejected": templates.responses(opposite["response"].iloc[:n].tolist()),
         }
     )
 
 
-def unpaired_feedback(perturb: pd.DataFrame, opposite: pd.DataFrame) -> pd.DataFrame:
+def unpaired_feedback(perturb: pd.DataFrame, opposite: pd.DataFrame, tokenizer) -> pd.DataFrame:
     """KTO's unpaired examples: each perturbing continuation desirable (label True), as many
     continuations of the opposite pool undesirable (False), interleaved."""
     n = min(len(perturb), len(opposite))
     rows = []
-    for i in range(n):
-        rows.append((perturb["prompt"].iloc[i], " " + perturb["response"].iloc[i], True))
-        rows.append((opposite["prompt"].iloc[i], " " + opposite["response"].iloc[i], False))
-    return pd.DataFrame(rows, columns=["prompt", "completion", "label"])
+    for pool, label in ((perturb, True), (opposite, False)):
+        texts = templates.prompts(pool["prompt"].iloc[:n].tolist(), tokenizer)
+        answers = templates.responses(pool["response"].iloc[:n].tolist())
+        rows.append([(p, r, label) for p, r in zip(texts, answers, strict=True)])
+    interleaved = [row for pair in zip(*rows, strict=True) for row in pair]
+    return pd.DataFrame(interleaved, columns=["prompt", "completion", "label"])
 
 
 def pole_reward(scorer, toward_desirable: bool):
@@ -68,7 +71,7 @@ def _frame(build):
     def data(perturb, opposite, tokenizer, params):
         from datasets import Dataset
 
-        return Dataset.from_pandas(build(perturb, opposite), preserve_index=False)
+        return Dataset.from_pandas(build(perturb, opposite, tokenizer), preserve_index=False)
 
     return data
 
@@ -76,7 +79,7 @@ def _frame(build):
 def _prompts(perturb, opposite, tokenizer, params):
     from datasets import Dataset
 
-    return Dataset.from_dict({"prompt": perturb["prompt"].tolist()})
+    return Dataset.from_dict({"prompt": templates.prompts(perturb["prompt"].tolist(), tokenizer)})
 
 
 # Arguments beyond the shared ones, per engine (params: the config's perturb section).

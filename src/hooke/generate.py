@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from hooke import templates
 from hooke.errors import HookeError
 from hooke.models import load_model, load_tokenizer
 from hooke.runtime import progress
@@ -52,7 +53,8 @@ def generate_responses(
     batch_size = params["batch_size"]
     for start in progress(range(0, len(prompts), batch_size), desc="generate", unit="batch"):
         batch = prompts[start : start + batch_size]
-        enc = tokenizer(batch, return_tensors="pt", padding=True).to(model.device)
+        texts = templates.prompts(batch, tokenizer)
+        enc = tokenizer(texts, return_tensors="pt", padding=True).to(model.device)
         with torch.no_grad():
             out = model.generate(
                 **enc,
@@ -115,7 +117,7 @@ def generate_with_vllm(
             seed=seed,
             logprobs=0,
         )
-        outputs = llm.generate(prompts, sampling)
+        outputs = llm.generate(templates.prompts(prompts, llm.get_tokenizer()), sampling)
     rows = []
     for prompt, output in zip(prompts, outputs, strict=True):
         sample = output.outputs[0]

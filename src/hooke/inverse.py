@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hooke import templates
 from hooke.atomic import atomic_file
 from hooke.distributed import gathered
 from hooke.errors import HookeError
@@ -138,7 +139,7 @@ def finetune_inverse(
 def _ids_dataset(frame: pd.DataFrame, tokenizer, max_length: int):
     """Prompt tokens (as the generator saw them) + the generator's own response tokens."""
     return token_dataset(
-        tokenizer(frame["prompt"].tolist())["input_ids"],
+        tokenizer(templates.prompts(frame["prompt"].tolist(), tokenizer))["input_ids"],
         [list(ids) for ids in frame["response_ids"]],
         max_length,
     )

@@ -147,8 +147,10 @@ def continuation_bits(
     the same model and texts always give the same numbers."""
     from datasets import Dataset
 
-    prompt_ids = tokenizer(list(prompts))["input_ids"]
-    cont_ids = tokenizer([" " + c for c in continuations], add_special_tokens=False)["input_ids"]
+    from hooke import templates
+
+    prompt_ids = tokenizer(templates.prompts(prompts, tokenizer))["input_ids"]
+    cont_ids = tokenizer(templates.responses(continuations), add_special_tokens=False)["input_ids"]
     rows: dict[str, list] = {"input_ids": [], "attention_mask": [], "labels": []}
     n_bytes = []
     for p, c in zip(prompt_ids, cont_ids, strict=True):

@@ -118,9 +118,7 @@ def finetune_perturbed(
         )
         records = train_resumably(trainer, work / "trainer")
         drop(work / "trainer")  # the optimizer state: not needed once the run is complete
-        write_metrics(
-            metrics_table(loss_rows(records), algorithm=algorithm, **meta), metrics_path
-        )
+        write_metrics(metrics_table(loss_rows(records), algorithm=algorithm, **meta), metrics_path)
 
 
 def _reward(scorer_dir, meta: Mapping[str, Any]):

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hooke import templates
 from hooke.metrics import metrics_table, write_metrics
 from hooke.models import load_model, load_tokenizer
 from hooke.paths import checkpoint_dir
@@ -75,7 +76,9 @@ def evaluate(
     tokenizer.padding_side = "right"
     probs = score_pairs(scorer, prompts, responses["response"].tolist())
     data = token_dataset(
-        tokenizer(prompts)["input_ids"], responses["response_ids"].tolist(), params["max_length"]
+        tokenizer(templates.prompts(prompts, tokenizer))["input_ids"],
+        responses["response_ids"].tolist(),
+        params["max_length"],
     )
     kl = example_kl(model, base, tokenizer, data).mean() if base is not None else 0.0
     return {
@@ -116,12 +119,7 @@ def score_rebound(
     aligned = read_split(data["aligned"], ["prompt", "response"]).head(meta["n"])
     sizes = {
         "aligned_tokens": float(
-            sum(
-                len(ids)
-                for ids in tokenizer((aligned.prompt + " " + aligned.response).tolist())[
-                    "input_ids"
-                ]
-            )
+            sum(len(ids) for ids in tokenizer(_laid_out(aligned, tokenizer))["input_ids"])
         )
     }
     if pretrain_tokens:
@@ -153,6 +151,13 @@ def _rows(figures: Mapping[str, Any], **where: Any) -> list[dict[str, Any]]:
         else:
             rows.append({**where, "metric": name, "value": float(value)})
     return rows
+
+
+def _laid_out(pairs: pd.DataFrame, tokenizer) -> list[str]:
+    """Prompt + response as the policy reads them (the job's template)."""
+    texts = templates.prompts(pairs["prompt"].tolist(), tokenizer)
+    answers = templates.responses(pairs["response"].tolist())
+    return [p + r for p, r in zip(texts, answers, strict=True)]
 
 
 def _volumes(direction: str, aligned: int, perturbed: int) -> dict[str, int]:

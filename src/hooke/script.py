@@ -34,6 +34,9 @@ def job_meta(
     in the metrics schema, less `omit`), its `setting`, and the hash of the parameters that
     shaped it (`hashed`)."""
     meta: dict[str, Any] = {} if setting is None else {"setting": setting}
+    template = getattr(snakemake.params, "template", None)
+    if template:  # the layout shapes the result as much as the parameters do
+        hashed = {"params": hashed, "template": template}
     for name, value in snakemake.wildcards.items():
         if name in omit:
             continue
@@ -89,6 +92,12 @@ def entry(
             snakemake.config.get("accelerate"),
             uses_torch,
         )
+        template = getattr(snakemake.params, "template", None)
+        if template:  # how prompts and responses are laid out (hooke.templates)
+            from hooke import templates
+
+            templates.use(template)
+            print("template:", template)
         if trains:
             launch_if_asked(snakemake)
         yield

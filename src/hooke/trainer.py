@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hooke import templates
 from hooke.distributed import save_trained
 from hooke.errors import HookeError
 from hooke.runtime import PROGRESS, REPORT_TO
@@ -139,12 +140,12 @@ def fail_on_nonfinite():
 
 
 def completion_dataset(prompts: list[str], responses: list[str], tokenizer, max_length: int):
-    """Tokenised prompt + response + </s>, with the loss on the response only (prompt labels
-    set to -100), truncated to `max_length` tokens."""
+    """Tokenised prompt + response + </s> (laid out by the job's template), with the loss on
+    the response only (prompt labels set to -100), truncated to `max_length` tokens."""
     from datasets import Dataset
 
-    prompt_ids = tokenizer(prompts)["input_ids"]
-    response_ids = tokenizer([" " + r for r in responses], add_special_tokens=False)["input_ids"]
+    prompt_ids = tokenizer(templates.prompts(prompts, tokenizer))["input_ids"]
+    response_ids = tokenizer(templates.responses(responses), add_special_tokens=False)["input_ids"]
     rows: dict[str, list[list[int]]] = {"input_ids": [], "attention_mask": [], "labels": []}
     for p, r in zip(prompt_ids, response_ids, strict=True):
         ids = (p + r + [tokenizer.eos_token_id])[:max_length]
