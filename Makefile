@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SNAKEMAKE := $(VENV)/bin/snakemake
 
-.PHONY: setup run report plan test lint clean
+.PHONY: setup run report plan test check-envs lint clean
 
 # A virtual environment with hooke and its pinned dependencies (torch resolves to the CPU wheel).
 setup: $(VENV)/.installed
@@ -33,6 +33,11 @@ plan: setup
 test: setup
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(PY) -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+
+# Every rule's job run in a plain venv built from its conda env's pip list (envs/*.yaml):
+# proves each env complete without conda's channels (tools/check_envs.py; CI's last step).
+check-envs: setup
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(PY) tools/check_envs.py
 
 lint: setup
 	$(VENV)/bin/ruff check src scripts tests bench
