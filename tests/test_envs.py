@@ -23,6 +23,9 @@ from conftest import ROOT
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+sys.path.insert(0, str(ROOT / "tools"))
+from check_envs import installed_closure  # noqa: E402  (the venv check's own closure)
+
 HOOKE = ROOT / "src" / "hooke"
 
 # Imports a job makes only when its script asks for them through `entry(...)`: torch and the
@@ -140,17 +143,7 @@ def provided(env_file: Path) -> frozenset[str]:
     installed here), as the top-level names their distributions install."""
     spec = yaml.safe_load(env_file.read_text())
     pip = next(d["pip"] for d in spec["dependencies"] if isinstance(d, dict))
-    todo = [canonicalize_name(Requirement(line).name) for line in pip]
-    dists: set[str] = set()
-    while todo:
-        name = todo.pop()
-        if name in dists:
-            continue
-        dists.add(name)
-        for line in metadata.requires(name) or []:
-            req = Requirement(line)
-            if req.marker is None or req.marker.evaluate({"extra": ""}):
-                todo.append(canonicalize_name(req.name))
+    dists = installed_closure([Requirement(line).name for line in pip])
     tops = {
         top
         for top, owners in metadata.packages_distributions().items()

@@ -55,22 +55,28 @@ def build_venv(env_file: Path) -> Path:
     return python
 
 
-def snakemake_only(folder: Path) -> set[str]:
-    """Links to Snakemake and the distributions it requires (transitively), nothing else:
-    what a job script needs to unpickle its `snakemake` object. Returns their top-level
-    import names."""
-    todo, dists = ["snakemake"], set()
+def installed_closure(names: list[str]) -> set[str]:
+    """The distributions `names` are, and all they require (transitively, without extras),
+    as installed here; canonical names."""
+    todo, dists = [canonicalize_name(n) for n in names], set()
     while todo:
-        name = canonicalize_name(todo.pop())
+        name = todo.pop()
         if name in dists:
             continue
         dists.add(name)
         for line in metadata.requires(name) or []:
             req = Requirement(line)
             if req.marker is None or req.marker.evaluate({"extra": ""}):
-                todo.append(req.name)
+                todo.append(canonicalize_name(req.name))
+    return dists
+
+
+def snakemake_only(folder: Path) -> set[str]:
+    """Links to Snakemake and the distributions it requires (transitively), nothing else:
+    what a job script needs to unpickle its `snakemake` object. Returns their top-level
+    import names."""
     tops = set()
-    for name in dists:
+    for name in installed_closure(["snakemake"]):
         dist = metadata.distribution(name)
         site = Path(dist.locate_file(""))
         for file in dist.files or []:
