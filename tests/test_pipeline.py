@@ -169,14 +169,22 @@ def test_scoring_change_reruns_only_scoring(copied_run, tmp_path):
 
 
 def test_keeping_checkpoints_is_a_switch(copied_run, tmp_path):
-    """rebound.keep_checkpoints: the checkpoints become lasting outputs, so a run that
-    removed them makes them again, and nothing else re-runs but what reads them."""
+    """rebound.keep_checkpoints re-runs nothing by itself (it is storage, not a result); the
+    next run that makes checkpoints keeps them after scoring (they are removed otherwise)."""
 
-    def edit(config):
+    def keep(config):
         config["rebound"]["keep_checkpoints"] = True
 
-    jobs = planned_jobs(copied_run, _changed_config(tmp_path, edit))
-    assert jobs["finetune_perturbed"] == 4 and "finetune_aligned" not in jobs
+    assert planned_jobs(copied_run, _changed_config(tmp_path, keep)) == {}
+
+    def keep_and_rescore(config):
+        keep(config)
+        config["score"]["threshold"] = 0.6
+
+    scores = "results/scores/rebound/micro-8k/imdb/positive_first/seed-0/16-sft.parquet"
+    snakemake(copied_run, scores, configfile=_changed_config(tmp_path, keep_and_rescore))
+    run = copied_run / "results/rebound/micro-8k/imdb/positive_first/seed-0/perturbed-16-sft"
+    assert (run / "checkpoints" / "examples-16" / "model.safetensors").is_file()
 
 
 def test_sft_change_keeps_pretraining(copied_run, tmp_path):
@@ -208,6 +216,8 @@ def test_gpt_neox_base_runs_through_a_rebound_chain(copied_run, tmp_path):
     def edit(config):
         config["pretrain"]["micro"]["architecture"]["model_type"] = "gpt_neox"
         config["tasks"]["imdb"]["template"] = "safe_rlhf"
+        for stage in ("align", "perturb", "eval"):  # the dialogue prefix is ~30 tokens here
+            config["rebound"][stage]["max_length"] = 96
 
     changed = _changed_config(tmp_path, edit)
     jobs = planned_jobs(copied_run, changed)

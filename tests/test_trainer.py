@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers import tiny_tokenizer
 
+from hooke.errors import HookeError
 from hooke.trainer import completion_dataset
 
 
@@ -18,8 +20,9 @@ def test_completion_labels_mask_the_prompt():
     cut = n_prompt + 1  # room for one response token
     short = completion_dataset(["a good film"], ["with a great plot"], tokenizer, max_length=cut)
     assert len(short[0]["input_ids"]) == cut == len(short[0]["labels"])
-    # no room for a response token: the example is dropped, not counted
-    assert len(completion_dataset(["a good film"], ["with"], tokenizer, n_prompt)) == 0
+    # no room for a response token in any example: nothing to train on, said in one line
+    with pytest.raises(HookeError, match="all prompt"):
+        completion_dataset(["a good film"], ["with"], tokenizer, n_prompt)
 
 
 def test_examples_truncated_to_no_response_token_are_dropped():
@@ -28,3 +31,8 @@ def test_examples_truncated_to_no_response_token_are_dropped():
     data = token_dataset([[1, 2, 3], [1, 2]], [[7, 8], [9]], max_length=3)
     # the first example's prompt fills all 3 tokens: nothing left to learn, dropped
     assert data["input_ids"] == [[1, 2, 9]] and data["labels"] == [[-100, -100, 9]]
+
+
+def test_examples_all_prompt_after_truncation_fail_in_one_line():
+    with pytest.raises(HookeError, match="every one of 2 examples is all prompt at max_length 3"):
+        completion_dataset(["a good film", "a bad film"], ["yes", "no"], tiny_tokenizer(), 3)

@@ -176,6 +176,11 @@ def _with_targets(rows: dict[str, list], max_length: int) -> dict[str, list]:
     keep = [any(label != -100 for label in labels) for labels in rows["labels"]]
     if all(keep):
         return rows
+    if keep and not any(keep):  # one line, not an empty data set's traceback mid-training
+        raise HookeError(
+            f"every one of {len(keep)} examples is all prompt at max_length {max_length} "
+            "tokens: raise the stage's max_length (a template's prompt is longer than a bare one)"
+        )
     print(
         f"dropped {keep.count(False)} of {len(keep)} examples left with no response token "
         f"after truncation to {max_length} tokens"
