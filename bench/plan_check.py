@@ -32,7 +32,8 @@ def main() -> None:
     import duckdb
 
     from hooke.config import fill_defaults
-    from hooke.plan import measure_cpu_flops, plan, planned_jobs
+    from hooke.costs import measure_cpu_flops, plan
+    from hooke.plan import planned_jobs
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--run", type=Path, default=ROOT, help="the run's working directory")

@@ -1,4 +1,5 @@
-"""hooke.plan: the bill of a config, from Snakemake's own job list and the config's sizes."""
+"""hooke.plan and hooke.costs: the bill of a config, from Snakemake's own job list and the
+config's sizes."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import pytest
 from conftest import ROOT, TEST_CONFIG, load_test_config
 
 from hooke.config import fill_defaults
-from hooke.plan import ADAM_BYTES, TOKENS_PER_WORD, job_cost, main, peak_disk, plan, planned_jobs
+from hooke.costs import ADAM_BYTES, TOKENS_PER_WORD, job_cost, peak_disk, plan
+from hooke.plan import main, planned_jobs
 
 SCHEMA = ROOT / "config" / "schema.yaml"
 
