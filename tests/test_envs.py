@@ -18,13 +18,12 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-import yaml
 from conftest import ROOT
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 sys.path.insert(0, str(ROOT / "tools"))
-from check_envs import installed_closure  # noqa: E402  (the venv check's own closure)
+from check_envs import installed_closure, pip_list, rule_scripts  # noqa: E402  (the venv check's own)
 
 HOOKE = ROOT / "src" / "hooke"
 
@@ -50,23 +49,6 @@ OPTIONAL = {("generate", "vllm"): "resistance.harvest.backend: vllm (GPU nodes)"
 # "trl:DPOTrainer"; an Altair shorthand ("value:Q") has a one-letter type, not a name.
 ENGINE_STRING = re.compile(r"^([A-Za-z_][\w.]*):[A-Za-z_]\w{2,}$")
 STRING_IMPORTS = {"import_module", "files"}
-
-
-def rule_scripts() -> dict[str, tuple[Path, Path]]:
-    """Rule name -> (its conda env file, its script), read from rules/*.smk."""
-    found = {}
-    for smk in sorted((ROOT / "rules").glob("*.smk")):
-        for block in re.split(r"^rule ", smk.read_text(), flags=re.M)[1:]:
-            name = block.split(":", 1)[0].strip()
-            script = re.search(r"script:\s*\n\s*\"([^\"]+)\"", block)
-            conda = re.search(r"conda:\s*\n\s*\"([^\"]+)\"", block)
-            if script:
-                assert conda, f"rule {name} runs a script but names no conda env"
-                found[name] = (
-                    (smk.parent / conda.group(1)).resolve(),
-                    (smk.parent / script.group(1)).resolve(),
-                )
-    return found
 
 
 def imported(path: Path) -> set[str]:
@@ -141,9 +123,7 @@ def reached(script: Path) -> dict[str, set[str]]:
 def provided(env_file: Path) -> frozenset[str]:
     """Import names an env provides: its pip packages, what they require (transitively, as
     installed here), as the top-level names their distributions install."""
-    spec = yaml.safe_load(env_file.read_text())
-    pip = next(d["pip"] for d in spec["dependencies"] if isinstance(d, dict))
-    dists = installed_closure([Requirement(line).name for line in pip])
+    dists = installed_closure([Requirement(line).name for line in pip_list(env_file)])
     tops = {
         top
         for top, owners in metadata.packages_distributions().items()

@@ -93,15 +93,22 @@ def snakemake_only(folder: Path) -> set[str]:
     return tops
 
 
-def rule_envs() -> dict[str, Path]:
-    """Rule -> its env file, from rules/*.smk (a rule's script is named after the rule)."""
+def rule_scripts() -> dict[str, tuple[Path, Path]]:
+    """Rule -> (its conda env file, its script), read from rules/*.smk."""
     found = {}
     for smk in sorted((ROOT / "rules").glob("*.smk")):
         for block in re.split(r"^rule ", smk.read_text(), flags=re.M)[1:]:
             name = block.split(":", 1)[0].strip()
+            script = re.search(r"script:\s*\n\s*\"([^\"]+)\"", block)
             conda = re.search(r"conda:\s*\n\s*\"([^\"]+)\"", block)
-            if conda and "script:" in block:
-                found[name] = (smk.parent / conda.group(1)).resolve()
+            if not script:
+                continue
+            if not conda:
+                raise ValueError(f"rule {name} runs a script but names no conda env")
+            found[name] = (
+                (smk.parent / conda.group(1)).resolve(),
+                (smk.parent / script.group(1)).resolve(),
+            )
     return found
 
 
@@ -153,23 +160,23 @@ def main() -> int:
         "--workdir", type=Path, help="where the tiny DAG runs (default: a temp dir)"
     )
     args = parser.parse_args()
-    pythons = {env: build_venv(env) for env in sorted(set(rule_envs().values()))}
+    rules = rule_scripts()
+    pythons = {env: build_venv(env) for env in sorted({env for env, _ in rules.values()})}
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hooke-envs-"))
     run_dag(workdir)
     staging = workdir / "snakemake-only"
     staging.mkdir(exist_ok=True)
     masked = snakemake_only(staging)
     scripts = sorted((workdir / ".snakemake" / "scripts").glob("tmp*.py"), key=os.path.getmtime)
-    first: dict[str, Path] = {}
-    for script in scripts:
-        rule = script.name.split(".", 1)[1].removesuffix(".py")
-        first.setdefault(rule, script)
+    first: dict[str, Path] = {}  # a job script's name: tmp<random>.<the rule's script name>
+    for kept in scripts:
+        first.setdefault(kept.name.split(".", 1)[1], kept)
     failed = 0
-    for rule, env in rule_envs().items():
-        if rule not in first:
+    for rule, (env, script) in rules.items():
+        if script.name not in first:
             print(f"{rule:22s} no job in the tiny DAG")
             continue
-        job = confined(first[rule], staging)
+        job = confined(first[script.name], staging)
         env_vars = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
         env_vars |= {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "PYTHONNOUSERSITE": "1"}
         done = subprocess.run(
