@@ -4,6 +4,7 @@ cross-references a schema cannot express (a base naming a run that does not exis
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,11 +19,22 @@ def _key(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
+def load_schema(schema_path: str | Path) -> dict[str, Any]:
+    """The schema, read once per process (the overrides, the defaults and the check all walk
+    it). Callers only read it: the defaults it hands out are copied."""
+    return _read_schema(str(Path(schema_path).resolve()))
+
+
+@functools.cache
+def _read_schema(path: str) -> dict[str, Any]:
+    return yaml.safe_load(Path(path).read_text())
+
+
 def check_schema(config: Mapping[str, Any], schema_path: str | Path) -> None:
     """Raise HookeError naming the first offending key when `config` breaks the schema."""
     import jsonschema
 
-    schema = yaml.safe_load(Path(schema_path).read_text())
+    schema = load_schema(schema_path)
     validator = jsonschema.validators.validator_for(schema)(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if error is None:
@@ -101,7 +113,7 @@ def coerce_overrides(config: Any, schema_path: str | Path) -> Any:
     """Snakemake passes the values nested inside a `--config` override as strings
     (`--config 'score={threshold: 0.6}'` gives '0.6'); read each string as YAML where the
     schema wants a number, a boolean, null or a list there, and the YAML is of that type."""
-    root = yaml.safe_load(Path(schema_path).read_text())
+    root = load_schema(schema_path)
     return _coerce(config, root, root)
 
 
@@ -145,7 +157,7 @@ def fill_defaults(config: Any, schema_path: str | Path) -> Any:
     """Fill every key the config leaves out with its schema default, in place (a config holds
     only what differs from the defaults). Sections absent from the config stay absent unless
     the schema gives them a default (`{}` fills the section from its keys' defaults)."""
-    root = yaml.safe_load(Path(schema_path).read_text())
+    root = load_schema(schema_path)
     return _fill(config, root, root)
 
 
