@@ -74,6 +74,18 @@ def test_gpu_smoke_config_plans_every_stage(tmp_path):
             lambda c: c["resistance"]["sft"].update(fractions=[0.5, 0.2, 1.0]),
             "config key 'resistance.sft.fractions': needs 3 increasing values ending in 1",
         ),
+        (
+            lambda c: c["rebound"]["eval"].update(sample_at=[0, 12]),
+            "config key 'rebound.eval.sample_at': 12 is not a point of rebound.grid",
+        ),
+        (
+            lambda c: c["rebound"]["eval"].update(sample_at=[8, 16]),
+            "config key 'rebound.eval.sample_at': needs 0",
+        ),
+        (
+            lambda c: c["rebound"]["eval"].update(sample_at=[0, 16]),
+            "config key 'rebound.eval.sample_at': needs two points up to rebound.early_examples",
+        ),
     ],
 )
 def test_bad_config_names_the_key(edit, expected):

@@ -85,7 +85,8 @@ def check_references(config: Mapping[str, Any]) -> None:
 
 
 def check_rebound(config: Mapping[str, Any]) -> None:
-    """Setting II names existing bases and tasks, and a grid the batch size divides."""
+    """Setting II names existing bases and tasks, a grid the batch size divides, and sampling
+    points on that grid."""
     setting = config.get("rebound")
     if not setting:
         return
@@ -107,6 +108,27 @@ def check_rebound(config: Mapping[str, Any]) -> None:
             )
     if max(setting["grid"]) == 0:
         raise HookeError("config key 'rebound.grid': needs a point above 0")
+    check_sample_at(setting)
+
+
+def check_sample_at(setting: Mapping[str, Any]) -> None:
+    """Sampling points lie on the grid and give the secondary readouts what they need: the
+    point 0 (Table 3's KL after alignment) and two points in each stage of a curve."""
+    points = setting["eval"].get("sample_at")
+    if points is None:
+        return
+    key = "config key 'rebound.eval.sample_at'"
+    for point in points:
+        if point not in {0, *setting["grid"]}:
+            raise HookeError(f"{key}: {point} is not a point of rebound.grid")
+    early = setting["early_examples"]
+    if 0 not in points:
+        raise HookeError(f"{key}: needs 0 (the aligned model, where each curve starts)")
+    if sum(p <= early for p in points) < 2 or sum(p >= early for p in points) < 2:
+        raise HookeError(
+            f"{key}: needs two points up to rebound.early_examples ({early}) and two from "
+            "it on (the early and the late slope)"
+        )
 
 
 def coerce_overrides(config: Any, schema_path: str | Path) -> Any:

@@ -23,7 +23,6 @@ from hooke.scorers import build_scorer, load_scorer
 from hooke.scorers.base import extra_metrics
 from hooke.scorers.base import score_responses as score_pairs
 from hooke.splits import read_split
-from hooke.trainer import token_dataset
 
 
 def train_scorer(
@@ -69,18 +68,14 @@ def evaluate(
     `response_p_positive`), and KL(model || base) per token along those responses (exact
     over the vocabulary at each position)."""
     from hooke.generate import generate_responses
-    from hooke.measures import example_kl
 
     tokenizer.padding_side = "left"
-    responses = generate_responses(model, tokenizer, prompts, params, seed)
+    responses = generate_responses(model, tokenizer, prompts, params, seed, reference=base)
     tokenizer.padding_side = "right"
     probs = score_pairs(scorer, prompts, responses["response"].tolist())
-    data = token_dataset(
-        tokenizer(templates.prompts(prompts, tokenizer))["input_ids"],
-        responses["response_ids"].tolist(),
-        params["max_length"],
-    )
-    kl = example_kl(model, base, tokenizer, data).mean() if base is not None else 0.0
+    kl = 0.0
+    if base is not None:  # summed over responses, per position (a token-weighted mean)
+        kl = float(responses["kl"].sum() / max(int(responses["kl_positions"].sum()), 1))
     return {
         "response_p_positive": probs,
         "mean_p_positive": float(probs.mean()),
@@ -105,11 +100,12 @@ def score_rebound(
     pretrain_tokens: int | None,
     trust_remote_code=False,
 ) -> pd.DataFrame:
-    """Evaluate the aligned model (grid point 0) and every perturbation checkpoint: task score
-    and KL to the base on sampled responses, and the likelihood readouts on held-out text
-    (hooke.readouts: bits per byte on D_p, D_a and D_t, the paper's compression rates, and
-    the margin). `meta` carries the run's direction and aligning volume `n`; `data` the
-    aligning pool (its size is |D_a|) and the held-out splits (`prompts`, `scorer`)."""
+    """Evaluate the aligned model (grid point 0) and every perturbation checkpoint: the
+    likelihood readouts on held-out text (hooke.readouts: bits per byte on D_p, D_a and D_t,
+    the paper's compression rates, and the margin) at every point; the task score and KL to
+    the base on sampled responses at the points of `params["sample_at"]` (all if None).
+    `meta` carries the run's direction and aligning volume `n`; `data` the aligning pool
+    (its size is |D_a|) and the held-out splits (`prompts`, `scorer`)."""
     direction = meta["direction"]
     scorer = load_scorer(scorer_dir)
     base = load_model(base_dir, trust_remote_code)
@@ -131,12 +127,19 @@ def score_rebound(
     for examples in progress(sorted(set(grid) | {0}), desc="checkpoints", unit="ckpt"):
         path = aligned_dir if examples == 0 else checkpoint_dir(run_dir, examples)
         model = load_model(path, trust_remote_code)
-        figures = evaluate(model, base, tokenizer, prompts, scorer, params, meta["seed"])
-        figures.update(likelihood_readouts(model, tokenizer, samples, params["max_length"]))
+        figures = likelihood_readouts(model, tokenizer, samples, params["max_length"])
+        if sampled(examples, params.get("sample_at")):
+            figures.update(evaluate(model, base, tokenizer, prompts, scorer, params, meta["seed"]))
         rows += _rows(figures, step=examples, **_volumes(direction, meta["n"], examples))
     meta = {k: v for k, v in meta.items() if k != "n"}
     write_metrics(metrics_table(rows, **meta), out_path)
     return pd.DataFrame(rows)
+
+
+def sampled(examples: int, sample_at: Sequence[int] | None) -> bool:
+    """Whether responses are sampled at this grid point (`rebound.eval.sample_at`; None:
+    at every one)."""
+    return sample_at is None or examples in sample_at
 
 
 def _rows(figures: Mapping[str, Any], **where: Any) -> list[dict[str, Any]]:
