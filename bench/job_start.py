@@ -1,26 +1,55 @@
 """Fixed cost of a job: a fresh interpreter importing what one rule family needs before its
-first useful step, median of repeated runs (run it on an idle machine).
+first useful step (median of repeated runs), and where that time goes (`python -X
+importtime`, the cumulative import time of each heavy package, first run). Run it on an idle
+machine:
 
     .venv/bin/python bench/job_start.py [--repeats 5]
 
 Families: `report` (tables, verdicts, figures: DuckDB, SciPy, Altair; no torch since jobs
-that never touch a model skip it), `torch` (every training and scoring job: torch,
-transformers, datasets) and `trl` (the preference and RL engines)."""
+that never touch a model skip it), `score` (scoring and sampling jobs: a model loaded and
+read, no Trainer), `train` (the SFT and inverse jobs: HF Trainer) and `trl` (the preference
+and RL engines)."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from common import append  # noqa: E402
 
 FAMILIES = {
     "bare": "import hooke.script",
     "report": "import hooke.script, hooke.aggregate, hooke.verdicts, hooke.figures, scipy.stats",
-    "torch": "import hooke.script, torch, transformers, datasets; from transformers import Trainer",
-    "trl": "import hooke.script, torch, transformers, trl; from trl import DPOTrainer",
+    "score": "import hooke.script, hooke.score, torch; "
+    "from transformers import AutoModelForCausalLM; from transformers.models.llama import "
+    "modeling_llama; import datasets",
+    "train": "import hooke.script, hooke.sft, torch; from transformers import Trainer; "
+    "from transformers.models.llama import modeling_llama",
+    "trl": "import hooke.script, hooke.rebound, torch; from trl import DPOTrainer; "
+    "from transformers.models.llama import modeling_llama",
 }
+PACKAGES = (
+    "hooke",
+    "torch",
+    "transformers",
+    "datasets",
+    "accelerate",
+    "trl",
+    "peft",
+    "deepspeed",
+    "scipy",
+    "sklearn",
+    "pandas",
+    "pyarrow",
+    "duckdb",
+    "altair",
+)
 
 
 def measure(code: str, repeats: int) -> float:
@@ -32,14 +61,38 @@ def measure(code: str, repeats: int) -> float:
     return statistics.median(times)
 
 
+def breakdown(code: str) -> str:
+    """Import seconds by top-level package: the cumulative time of every import made at the
+    top of the chain (not from inside another package), summed by its root package, from
+    -X importtime. Lazy submodules (transformers loads its models on first use) count."""
+    err = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True
+    ).stderr
+    seconds: dict[str, float] = {}
+    for line in err.splitlines():
+        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\S+)$", line)
+        if match:  # one space after the bar: imported by the job's code, not by a package
+            root = match.group(2).split(".")[0]
+            if root in PACKAGES:
+                seconds[root] = seconds.get(root, 0.0) + int(match.group(1)) / 1e6
+    parts = sorted(seconds.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{name} {s:.2f}" for name, s in parts if s >= 0.05) or "—"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    print("| family | imports | median start (s) |")
-    print("|---|---|---|")
+    lines = [
+        "| family | median start (s) | heavy imports, cumulative s (first import) |",
+        "|---|---:|---|",
+    ]
     for name, code in FAMILIES.items():
-        print(f"| {name} | `{code}` | {measure(code, args.repeats):.2f} |")
+        lines.append(f"| {name} | {measure(code, args.repeats):.2f} | {breakdown(code)} |")
+    append(
+        "Fixed cost of a job: interpreter start and imports per rule family (goal ≤ 2 s)",
+        "\n".join(lines) + "\n\nImports measured in fresh interpreters, as each job starts.",
+    )
 
 
 if __name__ == "__main__":

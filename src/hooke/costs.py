@@ -124,12 +124,15 @@ def job_cost(config, rule: str, w: Mapping[str, str], n: int) -> dict[str, float
         prompts = ev["prompts"] * prompt_tokens(config, task)
         generated = ev["prompts"] * ev["max_new_tokens"]
         texts = 3 * ev["compression_texts"] * ev["max_length"]  # D_p, D_a, D_t
-        # At a grid point: sample; the policy and the base read the samples (KL to the base;
-        # the base alone has none); read the held-out texts.
-        kl = 2 * (prompts + generated) if rule == "score_rebound" else 0
-        points = len(set(config["rebound"]["grid"]) | {0}) if rule == "score_rebound" else 1
-        cost["flops"] = 2 * n * (prompts + kl + texts) * points
-        cost["decode"] = 2 * n * generated * points
+        # At every grid point: read the held-out texts. At a sampled point: sample, the base
+        # reading the same tokens in lock-step (KL to the base; the base alone has none).
+        points = sampled = 1
+        if rule == "score_rebound":
+            grid = set(config["rebound"]["grid"]) | {0}
+            points, sampled = len(grid), len(set(ev.get("sample_at") or grid))
+        base = 2 if rule == "score_rebound" else 1
+        cost["flops"] = 2 * n * (texts * points + prompts * base * sampled)
+        cost["decode"] = 2 * n * generated * base * sampled
     return cost
 
 
