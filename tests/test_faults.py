@@ -77,7 +77,16 @@ def test_kill_nine_and_resume(tmp_path, tiny_run):
     snakemake(workdir, "all", "--rerun-incomplete")
     assert kills >= 10
     assert not list(workdir.rglob("*.partial")) and not list(workdir.rglob(".*.tmp"))
-    assert _metrics(workdir) == _metrics(tiny_run)
+    # The same config twice (here a killed and resumed run beside the clean one) gives the
+    # same bytes: every metrics file of harvest, inverse fine-tuning and scoring included.
+    ours, clean = _metrics(workdir), _metrics(tiny_run)
+    assert (
+        sum(
+            k.startswith(("results/inverse/", "results/scores/", "results/harvest/")) for k in clean
+        )
+        > 20
+    )
+    assert ours == clean
 
 
 PRETRAIN = """

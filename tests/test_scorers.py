@@ -136,3 +136,18 @@ def test_tfidf_window_scorer_ignores_words_past_its_window(tmp_path):
     scorer = load_scorer(tmp_path / "s")
     # only the first 4 words count: a positive window followed by negative words stays positive
     assert scorer.score(["good great fine nice bad awful dull poor bad"])[0] > 0.5
+
+
+def test_only_neural_scorers_make_their_jobs_import_torch(tmp_path):
+    """A job scoring with tfidf or keywords starts without torch and transformers; one
+    whose scorer folder holds no spec imports them, and its loading names the problem."""
+    import pandas as pd
+
+    from hooke.scorers import build_scorer, uses_torch
+
+    assert uses_torch({"kind": "hf_classifier"}) and uses_torch({"kind": "cost_model"})
+    assert not uses_torch({"kind": "tfidf"}) and not uses_torch({"kind": "keyword"})
+    labelled = pd.DataFrame({"text": ["a good film", "a dull film"], "label": [1, 0]})
+    build_scorer({"kind": "keyword", "keywords": ["good"]}, labelled, tmp_path / "kw")
+    assert not uses_torch(tmp_path / "kw")
+    assert uses_torch(tmp_path / "nothing")

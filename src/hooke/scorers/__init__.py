@@ -40,12 +40,31 @@ def build_scorer(spec: Mapping[str, Any], train: Any, out_dir: str | Path) -> di
     return figures
 
 
-def load_scorer(path: str | Path) -> Scorer:
-    """The scorer saved in `path` by `build_scorer`."""
+# The kinds that run a neural model; a job scoring with the others (scikit-learn, keywords)
+# need not import torch and transformers (seconds of every such job's start).
+TORCH_KINDS = frozenset({"hf_classifier", "cost_model"})
+
+
+def saved_spec(path: str | Path) -> dict[str, Any]:
+    """The spec a scorer was built from, as `build_scorer` saved it in `path`."""
     spec_path = Path(path) / SPEC_FILE
     if not spec_path.is_file():
         raise HookeError(f"{path}: not a scorer directory (no {SPEC_FILE})")
-    spec = json.loads(spec_path.read_text())
+    return json.loads(spec_path.read_text())
+
+
+def uses_torch(spec: Mapping[str, Any] | str | Path) -> bool:
+    """Whether a scorer of this spec (or saved in this folder) runs on torch; True for a
+    folder holding no spec, whose loading will say what is wrong."""
+    if not isinstance(spec, Mapping):
+        path = Path(spec) / SPEC_FILE
+        spec = json.loads(path.read_text()) if path.is_file() else {"kind": "hf_classifier"}
+    return spec.get("kind") in TORCH_KINDS
+
+
+def load_scorer(path: str | Path) -> Scorer:
+    """The scorer saved in `path` by `build_scorer`."""
+    spec = saved_spec(path)
     return _module(spec["kind"]).load(spec, Path(path))
 
 
