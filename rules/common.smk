@@ -59,28 +59,23 @@ def harvest_slice(wildcards):
     return sft_slice(wildcards, wildcards.k)
 
 
-def trainee_slice(wildcards):
-    """Path A trains the earlier slice θk; Path B the later θl."""
-    return sft_slice(
-        wildcards, wildcards.k if wildcards.path == "forward" else wildcards.l
-    )
+def pair_slices(wildcards):
+    """The directories of slices θk and θl of a pair: each path's trainee, and the other's
+    generator."""
+    return {
+        "k": sft_slice(wildcards, wildcards.k),
+        "l": sft_slice(wildcards, wildcards.l),
+    }
 
 
-def generator_k(wildcards):
-    """The slice whose responses a path trains on: θl for Path A, θk for Path B."""
-    return wildcards.l if wildcards.path == "forward" else wildcards.k
-
-
-def generator_slice(wildcards):
-    """The directory of the slice that wrote a path's training data."""
-    return sft_slice(wildcards, generator_k(wildcards))
-
-
-def target_responses(wildcards):
-    """Path A trains on D_l (the later slice's responses); Path B on D_k."""
-    return rules.harvest_responses.output.responses.format(
-        **{**wildcards, "k": generator_k(wildcards)}
-    )
+def pair_responses(wildcards):
+    """D_k and D_l, the harvests of a pair's slices: Path B trains on D_k, Path A on D_l."""
+    return {
+        f"responses_{side}": rules.harvest_responses.output.responses.format(
+            **{**wildcards, "k": getattr(wildcards, side)}
+        )
+        for side in ("k", "l")
+    }
 
 
 def slice_pairs():
@@ -105,7 +100,9 @@ def resistance_grid():
 def inverse_outputs(name):
     """Every Path A / Path B file of one kind (metrics or examples) of Setting I."""
     return [
-        getattr(rules.finetune_inverse.output, name).format(**cell, k=k, l=l, path=path)
+        getattr(rules.finetune_inverse.output, f"{path}_{name}").format(
+            **cell, k=k, l=l
+        )
         for cell in resistance_grid()
         for k, l in slice_pairs()
         for path in ("forward", "inverse")

@@ -196,13 +196,13 @@ def test_paper_config_plans_the_whole_paper_dag_offline(tmp_path):
         parts = line.split()
         if len(parts) == 2 and parts[1].isdigit():
             counts[parts[0]] = int(parts[1])
-    assert counts["finetune_inverse"] == 3 * 3 * 3 * 3 * 2  # bases x tasks x seeds x pairs x paths
+    assert counts["finetune_inverse"] == 3 * 3 * 3 * 3  # bases x tasks x seeds x pairs
     assert counts["finetune_slices"] == 9 and counts["harvest_responses"] == 81
     # Llama-2-7B: 2 tasks x 2 directions x 4 volumes x 4 algorithms; 14 other bases: main only
     assert counts["finetune_perturbed"] == 64 + 14 * 2 * 4
     assert counts["finetune_aligned"] == 16 + 14 * 2 * 4
     assert counts["download_base"] == 17 and counts["prepare_data"] == 4
-    assert counts["total"] == 876  # with scorers, tables, verdicts, figures, the environment
+    assert counts["total"] == 795  # with scorers, tables, verdicts, figures, the environment
 
 
 def test_conda_envs_pin_what_pyproject_pins():

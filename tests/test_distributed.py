@@ -155,7 +155,7 @@ def test_zero_on_cpu_trains_and_saves_what_a_plain_run_does(stage, tmp_path, tin
     )
     for log in (
         "finetune_slices/micro-8k/imdb",
-        "finetune_inverse/micro-8k/imdb/seed-0/pair-1-2/inverse",
+        "finetune_inverse/micro-8k/imdb/seed-0/pair-1-2",
     ):
         assert (
             f"trained by DeepSpeedEngine, ZeRO stage {stage}"

@@ -112,14 +112,14 @@ def test_pair_and_seed_expansion(tmp_path):
 
     jobs = planned_jobs(tmp_path, _changed_config(tmp_path, edit))
     assert jobs["harvest_responses"] == 8 and jobs["score_responses"] == 8
-    assert jobs["finetune_inverse"] == 2 * 6 * 2 and jobs["finetune_slices"] == 1
+    assert jobs["finetune_inverse"] == 2 * 6 and jobs["finetune_slices"] == 1  # both paths a job
 
     def only_one_pair(config):
         edit(config)
         config["resistance"]["pairs"] = [[1, 3]]
 
     jobs = planned_jobs(tmp_path, _changed_config(tmp_path, only_one_pair))
-    assert jobs["finetune_inverse"] == 2 * 2
+    assert jobs["finetune_inverse"] == 2
 
 
 def test_slices_load(tiny_run):
@@ -192,7 +192,7 @@ def test_sft_change_keeps_pretraining(copied_run, tmp_path):
         config["resistance"]["sft"]["learning_rate"] = 0.002
 
     jobs = planned_jobs(copied_run, _changed_config(tmp_path, edit))
-    assert jobs["finetune_slices"] == 1 and jobs["finetune_inverse"] == 6
+    assert jobs["finetune_slices"] == 1 and jobs["finetune_inverse"] == 3
     assert "pretrain_slices" not in jobs and "prepare_data" not in jobs
     assert "train_scorer" not in jobs
 
@@ -302,4 +302,5 @@ def test_report_bundles_tables_and_figures(copied_run):
 
 def test_tensorboard_curves_beside_logs(tiny_run):
     events = list((tiny_run / "logs" / "finetune_inverse").rglob("events.out.tfevents.*"))
-    assert len(events) == 6
+    assert len(events) == 6  # 3 pairs, each path of a pair in its own folder
+    assert {event.parent.name for event in events} == {"forward", "inverse"}

@@ -20,7 +20,7 @@ def _config():
 def test_jobs_are_snakemakes_own(tmp_path):
     jobs = planned_jobs(TEST_CONFIG, tmp_path)
     rules = [rule for rule, _ in jobs]
-    assert rules.count("finetune_perturbed") == 4 and rules.count("finetune_inverse") == 6
+    assert rules.count("finetune_perturbed") == 4 and rules.count("finetune_inverse") == 3
     perturbed = [w for rule, w in jobs if rule == "finetune_perturbed"]
     assert {(w["n"], w["algorithm"]) for w in perturbed} == {
         ("16", "sft"),

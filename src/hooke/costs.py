@@ -103,7 +103,8 @@ def job_cost(config, rule: str, w: Mapping[str, str], n: int) -> dict[str, float
     elif rule == "finetune_inverse":
         inverse = config["resistance"]["inverse"]
         measured = 4 * inverse["eval_prompts"] * inverse["max_length"]  # two models, before/after
-        cost.update(flops=6 * n * inverse["tokens"] * inverse["epochs"] + 2 * n * measured)
+        per_path = 6 * n * inverse["tokens"] * inverse["epochs"] + 2 * n * measured
+        cost.update(flops=2 * per_path)  # both paths of the pair
         cost["trains"] = 1
     elif rule == "finetune_aligned":
         align = config["rebound"]["align"]

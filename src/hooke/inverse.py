@@ -1,6 +1,6 @@
-"""Setting I's inverse fine-tuning (rule finetune_inverse): Path A (θk on D_l) or Path B
-(θl on D_k) for an exact token budget, with the loss curve and the excess loss and KL to the
-slice that wrote the data, before and after."""
+"""Setting I's inverse fine-tuning (rule finetune_inverse): Path A (θk on D_l) and Path B
+(θl on D_k) of a slice pair, each for an exact token budget, with the loss curve and the
+excess loss and KL to the slice that wrote the data, before and after."""
 
 from __future__ import annotations
 
@@ -134,6 +134,42 @@ def finetune_inverse(
     with atomic_file(outputs["examples"]) as tmp:
         examples.to_parquet(tmp, index=False)
     return summary
+
+
+# Path A trains the earlier slice on the later one's responses; Path B the reverse.
+PATHS = {"forward": ("k", "l"), "inverse": ("l", "k")}
+
+
+def finetune_pair(
+    slices: Mapping[str, str | Path],
+    responses: Mapping[str, str | Path],
+    outputs: Mapping[str, str | Path],
+    params: Mapping[str, Any],
+    meta: Mapping[str, Any],
+    trust_remote_code=False,
+    lora=None,
+) -> dict[str, dict[str, float]]:
+    """Both paths of a slice pair, one after the other in this process: `slices` and
+    `responses` by side (k, l), `outputs` as `{path}_metrics` / `{path}_examples`. Each path
+    writes its training curves to its own TensorBoard folder."""
+    import os
+
+    board = os.environ.get("TENSORBOARD_LOGGING_DIR")
+    summaries = {}
+    for path, (trainee, generator) in PATHS.items():
+        if board:
+            os.environ["TENSORBOARD_LOGGING_DIR"] = str(Path(board) / path)
+        summaries[path] = finetune_inverse(
+            slices[trainee],
+            slices[generator],
+            responses[generator],
+            {name: outputs[f"{path}_{name}"] for name in ("metrics", "examples")},
+            params,
+            {**meta, "path": path},
+            trust_remote_code,
+            lora,
+        )
+    return summaries
 
 
 def _ids_dataset(frame: pd.DataFrame, tokenizer, max_length: int):
