@@ -79,7 +79,7 @@ def main() -> None:
         f"| {totals['seen'] / totals['plan']:.2f}× |"
     )
     note = (
-        f"\nFloor: FLOPs at {rate / 1e9:.2f} GFLOP/s (a bare AdamW training loop, one thread, "
+        f"\n\nFloor: FLOPs at {rate / 1e9:.2f} GFLOP/s (a bare AdamW training loop, one thread, "
         f"the shape of the config's first pre-training run); planned: the floor + {START_S:.0f} s "
         "start-up per job (what `make plan` assumes)."
     )

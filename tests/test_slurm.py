@@ -58,7 +58,7 @@ def test_tiny_config_through_the_slurm_profile_equals_a_local_run(cluster, tmp_p
     workdir = tmp_path / "run"
     result = snakemake(workdir, "all", "--profile", str(local_profile(tmp_path / "profile")))
     submitted = (result.stdout + result.stderr).count("submitted with SLURM jobid")
-    assert submitted >= 30, f"only {submitted} jobs went through sbatch"
+    assert submitted >= 29, f"only {submitted} jobs went through sbatch"  # all but `all`
     local, slurm = _metrics(tiny_run), _metrics(workdir)
     assert len(local) > 20
     assert slurm == local

@@ -13,7 +13,7 @@ import pandas as pd
 
 from hooke import templates
 from hooke.atomic import atomic_file
-from hooke.distributed import gathered
+from hooke.distributed import gathered, whole_models_again
 from hooke.errors import HookeError
 from hooke.measures import example_kl, example_nll
 from hooke.metrics import metrics_table, write_metrics
@@ -157,6 +157,7 @@ def finetune_pair(
     board = os.environ.get("TENSORBOARD_LOGGING_DIR")
     summaries = {}
     for path, (trainee, generator) in PATHS.items():
+        whole_models_again()  # the first path's ZeRO-3 trainer must not shard the second's load
         if board:
             os.environ["TENSORBOARD_LOGGING_DIR"] = str(Path(board) / path)
         summaries[path] = finetune_inverse(
