@@ -112,5 +112,14 @@ def test_lockstep_kl_is_the_teacher_forced_kl(tiny, tmp_path, max_length):
         tokenizer.padding_side = "left"
     assert frame.kl_positions.sum() == exact.tokens.sum() > 0
     assert frame.kl.sum() == pytest.approx(exact.total.sum(), rel=1e-4)
+    # and what checkpoint scoring computes on a GPU, where it reads the samples afterwards
+    from hooke.score import _teacher_forced_kl
+
+    tokenizer.padding_side = "right"
+    try:
+        after = _teacher_forced_kl(model, reference, tokenizer, prompts, frame, max_length or 10**6)
+    finally:
+        tokenizer.padding_side = "left"
+    assert after == pytest.approx(frame.kl.sum() / frame.kl_positions.sum(), rel=1e-4)
     if max_length:  # the cut was felt
         assert frame.kl_positions.sum() < frame.n_tokens.sum()

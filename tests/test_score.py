@@ -34,10 +34,16 @@ def test_train_scorer_then_score_a_harvest(tmp_path):
     assert (rows.slice_k == 1).all() and (rows.setting == "resistance").all()
 
 
-def test_score_rebound_samples_only_where_asked(tmp_path):
+@pytest.mark.parametrize("lockstep", [True, False])
+def test_score_rebound_samples_only_where_asked(tmp_path, monkeypatch, lockstep):
     """Likelihood readouts at every grid point; sampled readouts (task score, KL to the
-    base) only at the points of eval.sample_at."""
+    base) only at the points of eval.sample_at; the KL read in lock-step (CPU) or after the
+    sampling (GPU)."""
     import shutil
+
+    import hooke.score
+
+    monkeypatch.setattr(hooke.score, "_reads_in_lockstep", lambda model: lockstep)
 
     from helpers import TEXTS, save_tiny_lm
 

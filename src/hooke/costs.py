@@ -125,15 +125,17 @@ def job_cost(config, rule: str, w: Mapping[str, str], n: int) -> dict[str, float
         prompts = ev["prompts"] * prompt_tokens(config, task)
         generated = ev["prompts"] * ev["max_new_tokens"]
         texts = 3 * ev["compression_texts"] * ev["max_length"]  # D_p, D_a, D_t
-        # At every grid point: read the held-out texts. At a sampled point: sample, the base
-        # reading the same tokens in lock-step (KL to the base; the base alone has none).
+        # At every grid point: read the held-out texts. At a sampled point: sample, then (on
+        # a GPU) the policy and the base read the samples in one pass each (KL to the base;
+        # the base alone has none). On a CPU the base reads them in lock-step instead.
         points = sampled = 1
+        kl = 0.0
         if rule == "score_rebound":
             grid = set(config["rebound"]["grid"]) | {0}
             points, sampled = len(grid), len(set(ev.get("sample_at") or grid))
-        base = 2 if rule == "score_rebound" else 1
-        cost["flops"] = 2 * n * (texts * points + prompts * base * sampled)
-        cost["decode"] = 2 * n * generated * base * sampled
+            kl = 2 * (prompts + generated)
+        cost["flops"] = 2 * n * (texts * points + (prompts + kl) * sampled)
+        cost["decode"] = 2 * n * generated * sampled
     return cost
 
 
