@@ -121,18 +121,6 @@ def gathered(model):
         yield model
 
 
-def whole_models_again() -> None:
-    """Forget the ZeRO-3 config a finished trainer left registered in this process, so that
-    the next model loaded is whole, as at a job's start (transformers would otherwise build
-    it partitioned, before any trainer owns it). For jobs that train twice."""
-    import sys
-
-    if "transformers.integrations.deepspeed" in sys.modules:
-        from transformers.integrations.deepspeed import unset_hf_deepspeed_config
-
-        unset_hf_deepspeed_config()
-
-
 def save_trained(model, tokenizer, target: str | Path) -> None:
     """Save a model being trained (and its tokenizer) from the main process only, gathering
     ZeRO-3 shards first: a plain `save_pretrained` there writes empty tensors."""

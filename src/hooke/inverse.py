@@ -13,11 +13,11 @@ import pandas as pd
 
 from hooke import templates
 from hooke.atomic import atomic_file
-from hooke.distributed import gathered, whole_models_again
+from hooke.distributed import gathered
 from hooke.errors import HookeError
 from hooke.measures import example_kl, example_nll
 from hooke.metrics import metrics_table, write_metrics
-from hooke.models import load_model, load_trainable
+from hooke.models import load_model, load_trainable, whole_models_again
 from hooke.splits import read_split
 from hooke.trainer import finetune, loss_rows, token_dataset
 

@@ -110,3 +110,15 @@ def load_trainable(path: str | Path, trust_remote_code: bool = False, lora=None)
     tokenizer = load_tokenizer(path, trust_remote_code)
     check_pair(model, tokenizer, str(path))
     return add_lora(model, lora), tokenizer
+
+
+def whole_models_again() -> None:
+    """Forget the ZeRO-3 config a finished trainer left registered in this process, so that
+    the next model loaded is whole, as at a job's start (transformers would otherwise build
+    it partitioned, before any trainer owns it). For jobs that train twice."""
+    import sys
+
+    if "transformers.integrations.deepspeed" in sys.modules:
+        from transformers.integrations.deepspeed import unset_hf_deepspeed_config
+
+        unset_hf_deepspeed_config()
