@@ -118,8 +118,9 @@ def check_sample_at(setting: Mapping[str, Any]) -> None:
     if points is None:
         return
     key = "config key 'rebound.eval.sample_at'"
+    grid = {0, *setting["grid"]}
     for point in points:
-        if point not in {0, *setting["grid"]}:
+        if point not in grid:
             raise HookeError(f"{key}: {point} is not a point of rebound.grid")
     early = setting["early_examples"]
     if 0 not in points:

@@ -79,6 +79,8 @@ def sample_batch(
     import torch
     from transformers import DynamicCache
 
+    from hooke.measures import position_kl
+
     rows = input_ids.shape[0]
     done = torch.zeros(rows, dtype=torch.bool, device=input_ids.device)
     nll = torch.zeros(rows, dtype=torch.float32, device=input_ids.device)
@@ -99,7 +101,7 @@ def sample_batch(
                 _step(reference, caches[1], step_ids, attention_mask, positions), -1
             )
             counted = live if room is None else live & (step < room)
-            kl += (logp.exp() * (logp - logq)).sum(-1) * counted
+            kl += position_kl(logp, logq) * counted
             kl_positions += counted
         token = torch.where(done, torch.full_like(token, pad_id), token)
         tokens.append(token)
@@ -153,6 +155,8 @@ def generate_responses(
             )
         count = out.mask.sum(-1).cpu()
         generated, gen_mask, nll = out.tokens.cpu(), out.mask.cpu(), out.nll.cpu()
+        if reference is not None:
+            kl, kl_positions = out.kl.cpu(), out.kl_positions.cpu()
         for i, prompt in enumerate(batch):
             ids = generated[i][gen_mask[i].bool()]
             row = {
@@ -165,8 +169,8 @@ def generate_responses(
                 "response_ids": ids.tolist(),
             }
             if reference is not None:
-                row["kl"] = float(out.kl[i])
-                row["kl_positions"] = int(out.kl_positions[i])
+                row["kl"] = float(kl[i])
+                row["kl_positions"] = int(kl_positions[i])
             rows.append(row)
     return pd.DataFrame(rows)
 

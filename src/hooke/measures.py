@@ -31,6 +31,11 @@ def nll_from_logits(logits, labels):
     return -(picked * mask).sum(-1), mask.sum(-1)
 
 
+def position_kl(logp, logq):
+    """Exact KL(p || q) over the vocabulary at each position, from log-probabilities (..., V)."""
+    return (logp.exp() * (logp - logq)).sum(-1)
+
+
 def kl_from_logits(logits_p, logits_q, labels):
     """Summed KL(p || q) of the next-token distributions over the positions that predict a
     label (not -100), and their count, per row. logits_* (B, T, V). Returns two (B,) tensors."""
@@ -38,7 +43,7 @@ def kl_from_logits(logits_p, logits_q, labels):
 
     logp = torch.log_softmax(logits_p[:, :-1].float(), dim=-1)
     logq = torch.log_softmax(logits_q[:, :-1].float(), dim=-1)
-    kl = (logp.exp() * (logp - logq)).sum(-1)  # (B, T-1)
+    kl = position_kl(logp, logq)  # (B, T-1)
     mask = labels[:, 1:] != -100
     return (kl * mask).sum(-1), mask.sum(-1)
 

@@ -57,8 +57,10 @@ def uses_torch(spec: Mapping[str, Any] | str | Path) -> bool:
     """Whether a scorer of this spec (or saved in this folder) runs on torch; True for a
     folder holding no spec, whose loading will say what is wrong."""
     if not isinstance(spec, Mapping):
-        path = Path(spec) / SPEC_FILE
-        spec = json.loads(path.read_text()) if path.is_file() else {"kind": "hf_classifier"}
+        try:
+            spec = saved_spec(spec)
+        except HookeError:
+            return True
     return spec.get("kind") in TORCH_KINDS
 
 
