@@ -4,7 +4,7 @@
 #   results/data/{task}/{split}.parquet                              prepare_data
 #   results/pretrain/{run}/tokens-{tokens}/                          pretrain_slices (local bases)
 #   results/hub/{base}/                                              download_base (hub bases)
-#   results/sft/{base}/{task}/slice-{k}/                             finetune_slices
+#   results/sft/{base}/{task}/seed-{seed}/slice-{k}/                 finetune_slices
 #   results/harvest/{base}/{task}/seed-{seed}/slice-{k}.parquet      harvest_responses
 #   results/inverse/{base}/{task}/seed-{seed}/pair-{k}-{l}/{path}.parquet   finetune_inverse
 #   results/scorer/{task}/                                           train_scorer

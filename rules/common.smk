@@ -49,9 +49,19 @@ def pretrain_text(wildcards):
     return rules.prepare_data.output.pretrain.format(task=task)
 
 
+def sft_run(wildcards):
+    """The SFT run behind a replicate seed's slices: its own (data-order seed sft.seed +
+    seed) with resistance.sft.per_seed, else the one shared run (seed sft.seed)."""
+    sft = config["resistance"]["sft"]
+    seed = sft["seed"] + (int(wildcards.seed) if sft.get("per_seed") else 0)
+    return rules.finetune_slices.output.run.format(
+        base=wildcards.base, task=wildcards.task, seed=seed
+    )
+
+
 def sft_slice(wildcards, k):
-    """The directory of SFT slice θk of the wildcards' base and task."""
-    return str(paths.slice_dir(rules.finetune_slices.output.run.format(**wildcards), k))
+    """The directory of SFT slice θk of the wildcards' SFT run."""
+    return str(paths.slice_dir(sft_run(wildcards), k))
 
 
 def harvest_slice(wildcards):
@@ -188,6 +198,7 @@ def rebound_eval(wildcards=None):
 def rebound_grid():
     """(base, task, seed, direction, volume, algorithm) runs of Setting II. Every base gets
     the first direction and algorithm; the ablation bases (all when unset) get every one.
+    With the base control, volume 0 too (in the first direction only).
     """
     setting = config.get("rebound")
     if not setting:
@@ -198,13 +209,18 @@ def rebound_grid():
         full = ablation is None or b in ablation
         directions = setting["directions"] if full else setting["directions"][:1]
         algorithms = setting["algorithms"] if full else setting["algorithms"][:1]
+        # the base control (n = 0: the base itself perturbed) in the first direction
+        volumes = setting["volumes"] + (
+            [0] if "base" in setting.get("controls", []) else []
+        )
         runs += [
             {"base": b, "task": t, "seed": s, "direction": d, "n": n, "algorithm": a}
             for t in setting["tasks"]
             for s in setting["seeds"]
             for d in directions
-            for n in setting["volumes"]
+            for n in volumes
             for a in algorithms
+            if n or d == directions[0]
         ]
     return runs
 

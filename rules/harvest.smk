@@ -1,7 +1,7 @@
 # Slice θk answers the held-out prompts: D_k.
 rule harvest_responses:
     input:
-        sft=rules.finetune_slices.output.run,
+        sft=sft_run,
         prompts=rules.prepare_data.output.prompts,
     output:
         responses="results/harvest/{base}/{task}/seed-{seed}/slice-{k}.parquet",

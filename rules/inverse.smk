@@ -5,7 +5,7 @@
 rule finetune_inverse:
     input:
         unpack(pair_responses),
-        sft=rules.finetune_slices.output.run,
+        sft=sft_run,
     output:
         forward_metrics="results/inverse/{base}/{task}/seed-{seed}/pair-{k}-{l}/forward.parquet",
         forward_examples="results/inverse/{base}/{task}/seed-{seed}/pair-{k}-{l}/forward.examples.parquet",

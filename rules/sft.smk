@@ -1,14 +1,15 @@
-# Positive SFT: one epoch from the base, saving slices θ1..θn at equal fractions of it.
+# Positive SFT: one epoch from the base, saving slices θ1..θn at equal fractions of it; one
+# run per data-order seed (resistance.sft.per_seed: one per replicate seed).
 rule finetune_slices:
     input:
         base=base_model,
         positive=rules.prepare_data.output.positive,
     output:
-        run=directory("results/sft/{base}/{task}"),
+        run=directory("results/sft/{base}/{task}/seed-{seed}"),
     log:
-        "logs/finetune_slices/{base}/{task}.log",
+        "logs/finetune_slices/{base}/{task}/seed-{seed}.log",
     benchmark:
-        "benchmarks/finetune_slices/{base}/{task}.tsv"
+        "benchmarks/finetune_slices/{base}/{task}/seed-{seed}.tsv"
     conda:
         "../envs/train.yaml"
     threads: 2

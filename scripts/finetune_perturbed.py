@@ -1,5 +1,6 @@
 """Setting II: perturb an aligned model, a checkpoint per grid point (see hooke.rebound)."""
 
+from hooke.metrics import rebound_setting
 from hooke.rebound import finetune_perturbed
 from hooke.script import entry, job_meta
 
@@ -14,7 +15,7 @@ with entry(snakemake, seed=int(w.seed), trains=True):
         w.algorithm,
         params.grid,
         params.train,
-        job_meta(snakemake, params.train, "rebound", omit=("n", "algorithm")),
+        job_meta(snakemake, params.train, rebound_setting(int(w.n)), omit=("n", "algorithm")),
         trust_remote_code=params.trust_remote_code,
         lora=params.lora,
         scorer_dir=inputs.get("scorer") or None,

@@ -1,5 +1,6 @@
 """Setting II: score every checkpoint of one perturbation run (see hooke.score)."""
 
+from hooke.metrics import rebound_setting
 from hooke.score import score_rebound
 from hooke.script import entry, job_meta
 
@@ -14,7 +15,7 @@ with entry(snakemake, seed=int(snakemake.wildcards.seed)):
         snakemake.output.metrics,
         params.grid,
         params.eval,
-        job_meta(snakemake, params.eval, "rebound"),
+        job_meta(snakemake, params.eval, rebound_setting(int(snakemake.wildcards.n))),
         data={"aligned": inputs.aligning, "heldout": inputs.heldout},
         pretrain_tokens=params.pretrain_tokens,
         trust_remote_code=params.trust_remote_code,

@@ -346,7 +346,7 @@ def test_rebound_runs_keep_seeds_apart_and_the_base_margin(tmp_path):
         seed=0,
     )
     files = [run(0, [0.3, 0.2]), run(1, [0.5, 0.4]), base]
-    runs = run_table(files, "rebound_runs")
+    runs = run_table(files, "rebound_runs", {"setting": "rebound"})
     assert runs[["seed", "perturbed", "margin"]].values.tolist() == [
         [0, 0, 0.3],
         [0, 8, 0.2],

@@ -14,8 +14,14 @@ from hooke.errors import HookeError
 SCHEMA = ROOT / "config" / "schema.yaml"
 
 
+def _rule_counts(stdout: str) -> dict[str, int]:
+    """Jobs per rule from `snakemake -n --quiet rules` (and the total)."""
+    rows = [line.split() for line in stdout.splitlines()]
+    return {row[0]: int(row[1]) for row in rows if len(row) == 2 and row[1].isdigit()}
+
+
 def test_shipped_configs_pass():
-    for name in ("config.yaml", "paper.yaml", "gpu_smoke.yaml"):
+    for name in ("config.yaml", "paper.yaml", "gpu_smoke.yaml", "powered.yaml"):
         check_config(yaml.safe_load((ROOT / "config" / name).read_text()), SCHEMA)
     check_config(load_test_config(), SCHEMA)
 
@@ -167,11 +173,7 @@ def test_download_target_holds_every_fetch_and_they_are_local_rules(tmp_path):
     result = snakemake(
         tmp_path, "download", "-n", "--quiet", "rules", configfile=ROOT / "config" / "paper.yaml"
     )
-    counts = {}
-    for line in result.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            counts[parts[0]] = int(parts[1])
+    counts = _rule_counts(result.stdout)
     assert counts == {
         "download_base": 17,
         "prepare_data": 4,
@@ -191,11 +193,7 @@ def test_paper_config_plans_the_whole_paper_dag_offline(tmp_path):
     result = snakemake(
         tmp_path, "-n", "--quiet", "rules", configfile=ROOT / "config" / "paper.yaml"
     )
-    counts = {}
-    for line in result.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 2 and parts[1].isdigit():
-            counts[parts[0]] = int(parts[1])
+    counts = _rule_counts(result.stdout)
     assert counts["finetune_inverse"] == 3 * 3 * 3 * 3  # bases x tasks x seeds x pairs
     assert counts["finetune_slices"] == 9 and counts["harvest_responses"] == 81
     # Llama-2-7B: 2 tasks x 2 directions x 4 volumes x 4 algorithms; 14 other bases: main only
@@ -237,11 +235,7 @@ def test_setting_iii_axes_expand_the_rebound_dag(tmp_path):
     result = snakemake(
         tmp_path, "-n", "--quiet", "rules", configfile=ROOT / "config" / "config.yaml"
     )
-    counts = {
-        line.split()[0]: int(line.split()[1])
-        for line in result.stdout.splitlines()
-        if len(line.split()) == 2 and line.split()[1].isdigit()
-    }
+    counts = _rule_counts(result.stdout)
     bases, volumes = len(setting["bases"]), len(setting["volumes"])
     algorithms = len(setting["algorithms"])
     assert bases == 5 and setting["ablation_bases"] == ["tiny-800k"]
@@ -250,6 +244,26 @@ def test_setting_iii_axes_expand_the_rebound_dag(tmp_path):
     assert counts["finetune_perturbed"] == volumes * (algorithms + (bases - 1))
     assert counts["score_rebound"] == counts["finetune_perturbed"]
     assert counts["score_base"] == bases and counts["draw_scaling"] == 1
+
+
+def test_powered_config_plans_its_design(tmp_path):
+    """config/powered.yaml: five schedule-complete bases; Setting I with an SFT run per seed;
+    Setting II with the base control (volume 0) beside five volumes, for every seed."""
+    from conftest import ROOT, snakemake
+
+    config = yaml.safe_load((ROOT / "config" / "powered.yaml").read_text())
+    setting, resistance = config["rebound"], config["resistance"]
+    result = snakemake(
+        tmp_path, "-n", "--quiet", "rules", configfile=ROOT / "config" / "powered.yaml"
+    )
+    counts = _rule_counts(result.stdout)
+    seeds = len(resistance["seeds"])
+    assert resistance["sft"]["per_seed"] and counts["finetune_slices"] == seeds
+    assert counts["harvest_responses"] == seeds * resistance["sft"]["slices"]
+    bases, runs = len(setting["bases"]), len(setting["seeds"]) * (len(setting["volumes"]) + 1)
+    assert setting["controls"] == ["base"] and counts["pretrain_slices"] == bases
+    assert counts["finetune_aligned"] == bases * runs
+    assert counts["finetune_perturbed"] == runs * (len(setting["algorithms"]) + bases - 1)
 
 
 def test_left_out_keys_take_their_schema_defaults():

@@ -99,7 +99,7 @@ def test_unknown_deepspeed_config_is_named():
 
 
 def _loss_curve(workdir):
-    metrics = pd.read_parquet(workdir / "results/sft/micro-8k/imdb/metrics.parquet")
+    metrics = pd.read_parquet(workdir / "results/sft/micro-8k/imdb/seed-0/metrics.parquet")
     return metrics[metrics["metric"] == "train_loss"].sort_values("step")
 
 
@@ -119,7 +119,7 @@ def test_two_processes_through_the_deepspeed_launcher_match_one(tmp_path, tiny_r
         "finetune_slices:gpu=2",
         configfile=config,
     )
-    log = (workdir / "logs/finetune_slices/micro-8k/imdb.log").read_text()  # not clobbered
+    log = (workdir / "logs/finetune_slices/micro-8k/imdb/seed-0.log").read_text()  # not clobbered
     assert "deepspeed.launcher.runner --num_gpus=2" in log
     assert "dist_world_size=2" in log
     two, one = _loss_curve(workdir), _loss_curve(tiny_run)
@@ -129,7 +129,7 @@ def test_two_processes_through_the_deepspeed_launcher_match_one(tmp_path, tiny_r
         two["value"].reset_index(drop=True), one["value"].reset_index(drop=True), rtol=1e-4
     )
     for k in (1, 2, 3):
-        assert (workdir / f"results/sft/micro-8k/imdb/slice-{k}/model.safetensors").is_file()
+        assert (workdir / f"results/sft/micro-8k/imdb/seed-0/slice-{k}/model.safetensors").is_file()
 
 
 @pytest.mark.parametrize("stage", [2, 3])
@@ -154,7 +154,7 @@ def test_zero_on_cpu_trains_and_saves_what_a_plain_run_does(stage, tmp_path, tin
         configfile=config,
     )
     for log in (
-        "finetune_slices/micro-8k/imdb",
+        "finetune_slices/micro-8k/imdb/seed-0",
         "finetune_inverse/micro-8k/imdb/seed-0/pair-1-2",
     ):
         assert (
@@ -165,7 +165,7 @@ def test_zero_on_cpu_trains_and_saves_what_a_plain_run_does(stage, tmp_path, tin
     pd.testing.assert_series_equal(
         zero["value"].reset_index(drop=True), plain["value"].reset_index(drop=True), rtol=1e-4
     )
-    slice_3 = "results/sft/micro-8k/imdb/slice-3/model.safetensors"
+    slice_3 = "results/sft/micro-8k/imdb/seed-0/slice-3/model.safetensors"
     ours, theirs = load_file(str(workdir / slice_3)), load_file(str(tiny_run / slice_3))
     assert ours.keys() == theirs.keys()
     for name, weight in ours.items():

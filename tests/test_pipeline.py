@@ -98,7 +98,7 @@ def test_verdicts_lead_the_summary(tiny_run):
     from hooke.summary import summarise
 
     verdicts = pd.read_csv(tiny_run / "results" / "tables" / "verdicts.csv")
-    assert {"H1", "H2", "H3", "H6a", "H6b", "H7"} <= set(verdicts.hypothesis)
+    assert {"H1", "H2", "H3", "H6a", "H6b", "H7", "H8"} <= set(verdicts.hypothesis)
     assert set(verdicts.verdict) <= {"supported", "contradicted", "inconclusive"}
     measured = verdicts.dropna(subset=["estimate"])
     assert (measured.ci_low <= measured.estimate).all() and (measured.mde >= 0).all()
@@ -121,12 +121,19 @@ def test_pair_and_seed_expansion(tmp_path):
     jobs = planned_jobs(tmp_path, _changed_config(tmp_path, only_one_pair))
     assert jobs["finetune_inverse"] == 2
 
+    def per_seed(config):
+        edit(config)
+        config["resistance"]["sft"]["per_seed"] = True
+
+    jobs = planned_jobs(tmp_path, _changed_config(tmp_path, per_seed))
+    assert jobs["finetune_slices"] == 2 and jobs["harvest_responses"] == 8  # a run per seed
+
 
 def test_slices_load(tiny_run):
     from hooke.models import load_model, load_tokenizer
 
     for k in (1, 2, 3):
-        path = tiny_run / f"results/sft/micro-8k/imdb/slice-{k}"
+        path = tiny_run / f"results/sft/micro-8k/imdb/seed-0/slice-{k}"
         model, tokenizer = load_model(path), load_tokenizer(path)
         assert model.config.model_type == "llama" and len(tokenizer) <= model.config.vocab_size
     for tokens in (4096, 8192):
@@ -280,11 +287,20 @@ def test_rebound_expansion(tmp_path):
             volumes=[16, 24, 32],
             algorithms=["sft"],
             directions=["positive_first", "negative_first"],
+            controls=[],
         )
 
     jobs = planned_jobs(tmp_path, _changed_config(tmp_path, edit))
     assert jobs["finetune_aligned"] == 2 * 3 * 2 and jobs["finetune_perturbed"] == 12
     assert jobs["score_rebound"] == 12 and jobs["score_base"] == 2
+
+    def with_control(config):
+        edit(config)
+        config["rebound"]["controls"] = ["base"]
+
+    jobs = planned_jobs(tmp_path, _changed_config(tmp_path, with_control))
+    # the base control: volume 0, per seed, in the first direction only
+    assert jobs["finetune_aligned"] == 2 * (3 * 2 + 1) and jobs["finetune_perturbed"] == 14
 
 
 def test_report_bundles_tables_and_figures(copied_run):

@@ -130,6 +130,90 @@ def test_every_algorithm_perturbs_with_checkpoints(tmp_path, algorithm):
     assert len(losses) >= 2 and all(math.isfinite(v) for v in losses)
 
 
+def _pools(tmp_path):
+    words = "a good film with a great plot and a bad story".split()
+    rows = [
+        (" ".join(words[i % 4 : i % 4 + 3]), " ".join(words[(i + 3) % 8 :][:4])) for i in range(16)
+    ]
+    negative, positive = tmp_path / "negative.parquet", tmp_path / "positive.parquet"
+    pd.DataFrame(rows, columns=["prompt", "response"]).to_parquet(negative)
+    pd.DataFrame(rows[::-1], columns=["prompt", "response"]).to_parquet(positive)
+    return negative, positive
+
+
+def test_own_samples_answer_each_perturbing_prompt(tmp_path):
+    """pairs own_samples: the rejected side is the starting model's own answer to the same
+    prompt, seeded (the same seed, the same answers), and DPO trains on such pairs."""
+    from helpers import save_tiny_lm
+
+    from hooke.models import load_trainable
+    from hooke.rebound import finetune_perturbed as perturb
+    from hooke.rebound import own_samples
+
+    folder = save_tiny_lm(tmp_path / "aligned")
+    negative, positive = _pools(tmp_path)
+    pool = pd.read_parquet(negative)
+    model, tokenizer = load_trainable(folder)
+    params = {"max_completion_length": 6}
+    first = own_samples(model, tokenizer, pool, params, seed=3)
+    again = own_samples(model, tokenizer, pool, params, seed=3)
+    other = own_samples(model, tokenizer, pool, params, seed=4)
+    assert first.prompt.tolist() == pool.prompt.tolist()
+    assert first.equals(again) and not first.equals(other)
+    assert tokenizer.padding_side == "right"  # restored for training
+    pairs = preference_pairs(pool, first, tokenizer)
+    assert (pairs.rejected.str.strip() == first.response.str.strip()).all()
+    params = {
+        "batch_size": 4,
+        "learning_rate": 1e-3,
+        "max_length": 32,
+        "beta": 0.1,
+        "pairs": "own_samples",
+        "max_completion_length": 6,
+        "warmup_steps": 1,
+    }
+    out, metrics = tmp_path / "run" / "checkpoints", tmp_path / "run" / "metrics.parquet"
+    perturb(folder, negative, positive, out, metrics, "dpo", [0, 8], params, dict(META))
+    assert (out / "examples-8" / "model.safetensors").is_file()
+
+
+def test_warm_up_starts_the_learning_rate_at_zero(tmp_path):
+    from helpers import save_tiny_lm
+
+    from hooke.engines import build_trainer
+    from hooke.models import load_trainable
+
+    model, tokenizer = load_trainable(save_tiny_lm(tmp_path / "m"))
+    negative, positive = _pools(tmp_path)
+    pool, opposite = pd.read_parquet(negative), pd.read_parquet(positive)
+    rates = {}
+    for warmup in (0, 2):
+        params = {"batch_size": 4, "learning_rate": 1e-3, "max_length": 32, "warmup_steps": warmup}
+        trainer = build_trainer("sft", model, tokenizer, pool, opposite, params, tmp_path, 0, [])
+        trainer.create_optimizer_and_scheduler(num_training_steps=4)
+        schedule = trainer.lr_scheduler
+        rates[warmup] = [schedule.lr_lambdas[0](step) * 1e-3 for step in range(4)]
+    assert rates[0] == [1e-3] * 4
+    assert rates[2] == pytest.approx([0.0, 5e-4, 1e-3, 1e-3])
+
+
+def test_the_base_control_keeps_the_base_as_it_is(tmp_path):
+    """n = 0 (rebound.controls: [base]): the 'aligned' model is the base, untrained."""
+    from helpers import save_tiny_lm
+    from safetensors.torch import load_file
+
+    from hooke.rebound import finetune_aligned
+
+    base = save_tiny_lm(tmp_path / "base")
+    _, positive = _pools(tmp_path)
+    params = {"epochs": 1, "batch_size": 4, "learning_rate": 1e-3, "max_length": 32}
+    finetune_aligned(base, positive, 0, tmp_path / "aligned-0", params, dict(META))
+    saved = load_file(str(tmp_path / "aligned-0" / "model" / "model.safetensors"))
+    original = load_file(str(base / "model.safetensors"))
+    assert saved.keys() == original.keys()
+    assert all((saved[k] == original[k]).all() for k in saved)
+
+
 def test_grpo_perturbs_toward_the_scorers_undesirable_pole(tmp_path):
     """Online RL with the task scorer as reward: a keyword scorer (desirable = says 'good')
     rewards completions without it when the run perturbs away from the desirable pole."""

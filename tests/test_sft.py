@@ -34,7 +34,7 @@ def test_a_lora_base_trains_adapters_that_later_stages_load_merged(tmp_path, tin
         shutil.copytree(tiny_run / "results" / part, workdir / "results" / part)
     target = "results/inverse/micro-8k/imdb/seed-0/pair-1-2/inverse.parquet"
     snakemake(workdir, target, configfile=config_path)
-    slice_1 = workdir / "results/sft/micro-8k/imdb/slice-1"
+    slice_1 = workdir / "results/sft/micro-8k/imdb/seed-0/slice-1"
     assert (slice_1 / "adapter_model.safetensors").is_file()
     assert not (slice_1 / "model.safetensors").exists()  # adapters only, not a full copy
     adapter = load_file(str(slice_1 / "adapter_model.safetensors"))

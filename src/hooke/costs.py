@@ -120,6 +120,10 @@ def job_cost(config, rule: str, w: Mapping[str, str], n: int) -> dict[str, float
         keep = config["rebound"].get("keep_checkpoints")
         cost.update(flops=2 * n * passes * tokens, trains=1)
         cost["models" if keep else "temp_models"] = checkpoints
+        if perturb.get("pairs") == "own_samples" and w["algorithm"] in ("dpo", "kto", "simpo"):
+            # the starting model answers every perturbing prompt once (the rejected side)
+            cost["flops"] += 2 * n * max(grid) * prompt_tokens(config, task)
+            cost["decode"] = 2 * n * max(grid) * perturb["max_completion_length"]
     elif rule in ("score_rebound", "score_base"):
         ev = config["rebound"]["eval"]
         prompts = ev["prompts"] * prompt_tokens(config, task)

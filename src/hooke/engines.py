@@ -20,9 +20,10 @@ from hooke.scorers.base import score_responses
 
 def preference_pairs(perturb: pd.DataFrame, opposite: pd.DataFrame, tokenizer) -> pd.DataFrame:
     """Pairs for DPO-style training toward the perturbing pole: the perturbing review's prompt
-    and its own continuation as `chosen`, the same-index continuation of the opposite pool as
-    `rejected` (the pools hold different reviews, so no prompt has both; what the pair teaches
-    is the pole, not the topic)."""
+    and its own continuation as `chosen`, the same-index answer of `opposite` as `rejected`:
+    with rebound.perturb.pairs `pools` the opposite pool's continuation of another review
+    (the pair also teaches topic mismatch), with `own_samples` the starting model's own
+    answer to the same prompt (hooke.rebound.own_samples)."""
     n = min(len(perturb), len(opposite))
     return pd.DataFrame(
         {
@@ -126,6 +127,9 @@ class Engine:
     # perturbing examples seen.
     rows_per_example: Callable[[Mapping[str, Any]], int] = field(default=lambda params: 1)
     needs_reward: bool = False
+    # Contrasts each perturbing example with an opposite answer (DPO, KTO, SimPO): the
+    # engines whose `opposite` frame rebound.perturb.pairs chooses.
+    contrastive: bool = False
     # The HF Trainer pads completions with hooke's collator; TRL's trainers tokenise and pad
     # through their processing class.
     collated: bool = False
@@ -138,6 +142,7 @@ ENGINES: dict[str, Engine] = {
         _frame(preference_pairs),
         config="trl:DPOConfig",
         arguments=_preference_arguments,
+        contrastive=True,
     ),
     "kto": Engine(
         "trl:KTOTrainer",
@@ -145,6 +150,7 @@ ENGINES: dict[str, Engine] = {
         config="trl:KTOConfig",
         arguments=_preference_arguments,
         rows_per_example=lambda params: 2,
+        contrastive=True,
     ),
     # TRL keeps CPO (and so SimPO) among its experimental trainers.
     "simpo": Engine(
@@ -152,6 +158,7 @@ ENGINES: dict[str, Engine] = {
         _frame(preference_pairs),
         config="trl.experimental.cpo:CPOConfig",
         arguments=_simpo_arguments,
+        contrastive=True,
     ),
     # Online RL with the task scorer as reward: the paper's PPO ablation in today's TRL.
     "grpo": Engine(
@@ -193,7 +200,7 @@ def build_trainer(
     reward=None,
 ):
     """The trainer that moves `model` toward the `perturb` pool with `algorithm`, one pass at
-    a constant learning rate, resumable (checkpoints in `out`)."""
+    a constant learning rate after an optional warm-up, resumable (checkpoints in `out`)."""
     from hooke.trainer import checkpointing, collator, training_arguments
 
     row = engine(algorithm)
@@ -205,7 +212,10 @@ def build_trainer(
         **checkpointing(),
         per_device_train_batch_size=params["batch_size"] * row.rows_per_example(params),
         learning_rate=params["learning_rate"],
-        lr_scheduler_type="constant",
+        # a short linear warm-up (rebound.perturb.warmup_steps) keeps a fresh Adam's first
+        # steps, which move a model more than later ones, from passing for a rebound
+        lr_scheduler_type="constant_with_warmup" if params.get("warmup_steps") else "constant",
+        warmup_steps=params.get("warmup_steps", 0),
         num_train_epochs=1,
         seed=seed,
         data_seed=seed,

@@ -96,6 +96,16 @@ HYPOTHESES = {
             "t over base means, per algorithm; supported when every algorithm is",
             0.005,
         ),
+        Hypothesis(
+            "H8",
+            "elasticity, not plain fine-tuning: an aligned model's margin falls faster early "
+            "than the unaligned base's under the same perturbation (the base control)",
+            "early fall of the likelihood margin per 100 perturbing examples, aligned runs "
+            "(mean over volumes) minus the base control, per base, seed and algorithm",
+            "seeds x algorithms, clustered by base (needs rebound.controls: [base])",
+            "t over base means",
+            0.005,
+        ),
     )
 }
 

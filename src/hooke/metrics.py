@@ -43,6 +43,15 @@ SCHEMA = pa.schema(
 COLUMNS = SCHEMA.names
 
 
+REBOUND_CONTROL = "rebound_control"
+
+
+def rebound_setting(n: int) -> str:
+    """The setting of a rebound run aligned on `n` examples: the base control's runs (n = 0)
+    are kept apart, so that no table or verdict of the aligned runs reads them."""
+    return REBOUND_CONTROL if n == 0 else "rebound"
+
+
 def metrics_table(rows: Iterable[Mapping[str, Any]], **common: Any) -> pa.Table:
     """Rows (dicts with any subset of the schema's columns) plus shared values, as a table."""
     records = [{**common, **row} for row in rows]

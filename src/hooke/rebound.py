@@ -11,7 +11,7 @@ from typing import Any
 
 from hooke.atomic import resumable_dir
 from hooke.distributed import save_trained
-from hooke.engines import build_trainer, pole_reward
+from hooke.engines import build_trainer, engine, pole_reward
 from hooke.errors import HookeError
 from hooke.metrics import metrics_table, write_metrics
 from hooke.models import load_trainable
@@ -55,8 +55,14 @@ def finetune_aligned(
     trust_remote_code=False,
     lora=None,
 ) -> None:
-    """SFT of the base on the first `n` examples of the aligning pool."""
+    """SFT of the base on the first `n` examples of the aligning pool; n = 0 (the base
+    control of rebound.controls) keeps the base as it is."""
     model, tokenizer = load_trainable(base_dir, trust_remote_code, lora)
+    if n == 0:
+        with resumable_dir(out_dir, config_hash({**params, **meta, "n": n})) as work:
+            save_trained(model, tokenizer, aligned_model(work))
+            write_metrics(metrics_table([], algorithm="sft", **meta), work / "metrics.parquet")
+        return
     data = pairs_dataset(pool_path, tokenizer, n, params["max_length"], "rebound.volumes")
     with resumable_dir(out_dir, config_hash({**params, **meta, "n": n})) as work:
         records = finetune(
@@ -101,6 +107,8 @@ def finetune_perturbed(
     if len(pool) < total:
         raise HookeError(f"{perturb_path}: {len(pool)} examples, rebound.grid needs {total}")
     opposite = read_split(opposite_path, ["prompt", "response"])
+    if params.get("pairs", "pools") == "own_samples" and engine(algorithm).contrastive:
+        opposite = own_samples(model, tokenizer, pool.head(total), params, meta["seed"])
     fingerprint = config_hash({**params, **meta, "grid": sorted(grid), "algorithm": algorithm})
     with resumable_dir(checkpoints_dir, fingerprint) as work:
         saver = SaveSlices({s: checkpoint_dir(work, m) for s, m in steps.items()}, tokenizer)
@@ -119,6 +127,34 @@ def finetune_perturbed(
         records = train_resumably(trainer, work / "trainer")
         drop(work / "trainer")  # the optimizer state: not needed once the run is complete
         write_metrics(metrics_table(loss_rows(records), algorithm=algorithm, **meta), metrics_path)
+
+
+def own_samples(model, tokenizer, pool, params: Mapping[str, Any], seed: int):
+    """The starting model's own answer to each perturbing prompt (one sample at temperature
+    1 of up to `max_completion_length` tokens, seeded): the opposite side of same-prompt
+    pairs, so that chosen and rejected answer one prompt and differ in pole, not topic.
+    Chosen is human text and rejected model text; the reference model of DPO is the same
+    starting model, so its margin is measured from where the model stands."""
+    import pandas as pd
+
+    from hooke.generate import generate_responses
+    from hooke.models import device
+
+    settings = {
+        "max_new_tokens": params.get("max_completion_length", 32),
+        "temperature": 1.0,
+        "top_p": 1.0,
+        "batch_size": 100,
+    }
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"  # the sampler reads left-padded batches
+    try:
+        answers = generate_responses(
+            model.to(device()), tokenizer, pool["prompt"].tolist(), settings, seed
+        )
+    finally:
+        tokenizer.padding_side = side
+    return pd.DataFrame({"prompt": pool["prompt"].tolist(), "response": answers["response"]})
 
 
 def _reward(scorer_dir, meta: Mapping[str, Any]):

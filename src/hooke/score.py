@@ -139,10 +139,11 @@ def score_rebound(
     prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
     samples = heldout_texts(prompts_path, data["heldout"], direction, params["compression_texts"])
     aligned = read_split(data["aligned"], ["prompt", "response"]).head(meta["n"])
+    texts = _laid_out(aligned, tokenizer)  # none for the base control (n = 0)
     sizes = {
-        "aligned_tokens": float(
-            sum(len(ids) for ids in tokenizer(_laid_out(aligned, tokenizer))["input_ids"])
-        )
+        "aligned_tokens": float(sum(len(ids) for ids in tokenizer(texts)["input_ids"]))
+        if texts
+        else 0.0
     }
     if pretrain_tokens:
         sizes["pretrain_tokens"] = float(pretrain_tokens)

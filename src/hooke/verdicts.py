@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from hooke.hypotheses import HYPOTHESES, combine, verdict
+from hooke.metrics import REBOUND_CONTROL
 from hooke.stats import Inference, cluster_mean, crossed_mean, family_slopes, slope
 
 RUN = ["base", "task", "direction", "algorithm", "aligned", "seed"]
@@ -144,6 +145,22 @@ def h6(judge: Judge, check: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
+def h8(judge: Judge, falls: pd.DataFrame, controls: pd.DataFrame) -> list[dict[str, Any]]:
+    """Aligned runs' early fall (mean over volumes) minus the base control's, matched on
+    base, task, direction, algorithm and seed; clustered by base."""
+    if controls.empty or falls.empty:
+        return []
+    keys = [*FAMILY, "seed"]
+    aligned = falls.groupby(keys).early_fall.mean().rename("aligned_fall")
+    base = controls.groupby(keys).early_fall.mean().rename("control_fall")
+    pairs = pd.concat([aligned, base], axis=1, join="inner").reset_index()
+    if pairs.empty:
+        return []
+    excess = pairs.aligned_fall - pairs.control_fall
+    note = f"{len(pairs)} (base, algorithm, seed) pairs; control fall {base.mean():+.4f}"
+    return [judge.row("H8", "", cluster_mean(excess, pairs.base), note)]
+
+
 def hooke_runs(runs: pd.DataFrame) -> pd.DataFrame:
     """Per run (and seed): the change of bits per byte on held-out D_a and D_p from the
     aligned model to the last grid point, and k = |D_p| / |D_a| in tokens."""
@@ -163,19 +180,27 @@ def hooke_runs(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def verdict_table(
-    gaps: pd.DataFrame, runs: pd.DataFrame, axes: pd.DataFrame, params: Mapping[str, Any]
+    gaps: pd.DataFrame,
+    runs: pd.DataFrame,
+    axes: pd.DataFrame,
+    params: Mapping[str, Any],
+    controls: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per hypothesis (and part): measured effect, CI, p, MDE, SESOI, verdict.
     `gaps`: Setting I's held-back per-prompt gaps; `runs`: Setting II readouts per run, seed
-    and grid point (margin, bpb, sizes); `axes`: each base's size and tokens. Hypotheses
-    whose data the config does not produce have no row."""
+    and grid point (margin, bpb, sizes); `axes`: each base's size and tokens; `controls`:
+    the base control's readouts, like `runs`. Hypotheses whose data the config does not
+    produce have no row."""
     judge = Judge(params.get("alpha", 0.05), params.get("power", 0.8))
     rows = h1(judge, gaps)
     if len(runs):
-        falls = run_falls(runs.rename(columns={"margin": "value"}), params["early_examples"])
+        early = params["early_examples"]
+        falls = run_falls(runs.rename(columns={"margin": "value"}), early)
         rows += h2_h3_h7(judge, falls)
         rows += h4_h5(judge, falls, axes)
         rows += h6(judge, hooke_runs(runs))
+        if controls is not None and len(controls):
+            rows += h8(judge, falls, run_falls(controls.rename(columns={"margin": "value"}), early))
     return pd.DataFrame(rows)
 
 
@@ -186,12 +211,15 @@ def judge(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     from hooke.curves import fit_curves
 
     gaps = run_sql(con, "resistance_heldout_gaps")
-    runs, axes, fits = pd.DataFrame(), pd.DataFrame(), pd.DataFrame()
+    runs, axes, fits, controls = (pd.DataFrame() for _ in range(4))
     if params["rebound"]:
-        runs, axes = run_sql(con, "rebound_runs"), run_sql(con, "rebound_axes")
+        runs = run_sql(con, "rebound_runs", {"setting": "rebound"})
+        controls = run_sql(con, "rebound_runs", {"setting": REBOUND_CONTROL})
+        axes = run_sql(con, "rebound_axes")
         reference = run_sql(con, "rebound_base_margin")
         runs = runs.merge(reference, on=["base", "task"], how="left")
         sign = np.where(runs.direction == "positive_first", 1.0, -1.0)
         runs["reference"] = sign * runs.pop("margin_positive")  # toward the aligning pole
         fits = fit_curves(runs.rename(columns={"margin": "value"}), RUN, params.get("seed", 0))
-    return {"verdicts": verdict_table(gaps, runs, axes, params), "rebound_fits": fits}
+    table = verdict_table(gaps, runs, axes, params, controls)
+    return {"verdicts": table, "rebound_fits": fits}

@@ -1,12 +1,13 @@
 -- Setting II, per run and seed (the replication unit of the verdicts): every readout at each
 -- grid point. aligned = examples of the aligning pole, perturbed = perturbing examples seen;
--- the run's sizes (|D_a|, |D_p| in tokens) sit on its first grid point.
+-- the run's sizes (|D_a|, |D_p| in tokens) sit on its first grid point. $setting: rebound, or
+-- rebound_control for the base control's runs (aligned = 0).
 WITH runs AS (
     SELECT base, task, direction, algorithm, seed, metric, value,
            CASE WHEN direction = 'positive_first' THEN n_pos ELSE n_neg END AS aligned,
            CASE WHEN direction = 'positive_first' THEN n_neg ELSE n_pos END AS perturbed
     FROM metrics
-    WHERE setting = 'rebound' AND item IS NULL
+    WHERE setting = $setting AND item IS NULL
 )
 SELECT base, task, direction, algorithm, aligned, seed, perturbed,
        max(value) FILTER (metric = 'margin') AS margin,
