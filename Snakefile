@@ -13,6 +13,7 @@
 #   results/rebound/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}/{checkpoints/,metrics.parquet}  finetune_perturbed
 #   results/scores/rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.parquet  score_rebound
 #   results/scores/base/{base}/{task}/seed-{seed}.parquet            score_base
+#   results/compression_law/seed-{seed}.parquet                      fit_compression_law
 #   results/tables/{table}.{csv,md}              aggregate_tables, aggregate_rebound, judge_hypotheses
 #   results/figures/{figure}.{html,png}                              draw_figures
 # Logs mirror outputs under logs/<rule>/, benchmarks under benchmarks/<rule>/.
@@ -70,6 +71,7 @@ include: "rules/harvest.smk"
 include: "rules/inverse.smk"
 include: "rules/score.smk"
 include: "rules/rebound.smk"
+include: "rules/compression_law.smk"
 include: "rules/aggregate.smk"
 include: "rules/figures.smk"
 

@@ -79,18 +79,24 @@ rule aggregate_rebound:
         "../scripts/aggregate_rebound.py"
 
 
-# The verdicts: every pre-stated hypothesis (H1-H7, src/hooke/hypotheses.py) tested on this
-# run's replication units; and the two-phase model of every rebound curve.
+# The verdicts: every pre-stated hypothesis (H1-H8, src/hooke/hypotheses.py) tested on this
+# run's replication units; the two-phase model of every rebound curve; the compression law's
+# synthetic testbed per seed and k.
 rule judge_hypotheses:
     input:
         inverse=inverse_metrics,
         examples=inverse_examples,
         rebound=rebound_metrics,
+        compression=compression_law_metrics,
     output:
         # Overview leads the report's menu (categories are sorted by name), and the
         # hypotheses' verdicts lead the Overview.
         **table_outputs(
-            "Overview", "verdicts", "rebound_fits", subcategory="hypotheses H1-H7"
+            "Overview",
+            "verdicts",
+            "rebound_fits",
+            "compression_law",
+            subcategory="hypotheses H1-H8",
         ),
     log:
         "logs/judge_hypotheses/judge_hypotheses.log",

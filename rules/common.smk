@@ -139,6 +139,15 @@ def score_metrics(wildcards=None):
     ]
 
 
+def compression_law_metrics(wildcards=None):
+    """Every seed's file of the compression law's synthetic testbed (none when unset)."""
+    setting = config.get("compression_law") or {}
+    return [
+        rules.fit_compression_law.output.metrics.format(seed=s)
+        for s in setting.get("seeds", [])
+    ]
+
+
 def scorer_metrics(wildcards=None):
     """The held-out figures of every task's scorer."""
     return [

@@ -20,14 +20,17 @@ def _config():
 def test_jobs_are_snakemakes_own(tmp_path):
     jobs = planned_jobs(TEST_CONFIG, tmp_path)
     rules = [rule for rule, _ in jobs]
-    assert rules.count("finetune_perturbed") == 4 and rules.count("finetune_inverse") == 3
+    assert rules.count("finetune_perturbed") == 6 and rules.count("finetune_inverse") == 3
     perturbed = [w for rule, w in jobs if rule == "finetune_perturbed"]
     assert {(w["n"], w["algorithm"]) for w in perturbed} == {
+        ("0", "sft"),  # the base control
+        ("0", "dpo"),
         ("16", "sft"),
         ("16", "dpo"),
         ("32", "sft"),
         ("32", "dpo"),
     }
+    assert rules.count("fit_compression_law") == 2  # a job per seed
 
 
 def test_costs_follow_the_config_by_hand():
@@ -38,8 +41,11 @@ def test_costs_follow_the_config_by_hand():
     aligned = job_cost(config, "finetune_aligned", w, n)
     assert aligned["flops"] == pytest.approx(6 * n * 32 * 1 * tokens) and aligned["models"] == 1
     perturbed = job_cost(config, "finetune_perturbed", w, n)
-    # DPO: a chosen and a rejected row per example, each forward + backward + reference
-    assert perturbed["flops"] == pytest.approx(2 * n * 2 * 4 * 16 * tokens)
+    # DPO: a chosen and a rejected row per example, each forward + backward + reference;
+    # own_samples: first, the model answers each of the 16 prompts (6 words) itself
+    own = 2 * n * 16 * 6 * TOKENS_PER_WORD
+    assert perturbed["flops"] == pytest.approx(2 * n * 2 * 4 * 16 * tokens + own)
+    assert perturbed["decode"] == pytest.approx(2 * n * 16 * 8)  # max_completion_length 8
     assert perturbed["temp_models"] == 2 and perturbed["models"] == 0  # grid [0, 8, 16]
     config["rebound"]["keep_checkpoints"] = True
     assert job_cost(config, "finetune_perturbed", w, n)["models"] == 2

@@ -124,6 +124,10 @@ def job_cost(config, rule: str, w: Mapping[str, str], n: int) -> dict[str, float
             # the starting model answers every perturbing prompt once (the rejected side)
             cost["flops"] += 2 * n * max(grid) * prompt_tokens(config, task)
             cost["decode"] = 2 * n * max(grid) * perturb["max_completion_length"]
+    elif rule == "fit_compression_law":
+        law = config["compression_law"]
+        tokens = sum(law["pretrain_tokens"] * (1 + 1 / k) for k in law["ks"])
+        cost.update(flops=6 * n * (tokens + law["perturb_tokens"] * len(law["ks"])), trains=1)
     elif rule in ("score_rebound", "score_base"):
         ev = config["rebound"]["eval"]
         prompts = ev["prompts"] * prompt_tokens(config, task)
@@ -198,6 +202,9 @@ def job_params(config, rule: str, w: Mapping[str, str]) -> int | None:
         return base_params(config, w["base"])
     if rule == "pretrain_slices":
         return run_params(config, w["run"])
+    if rule == "fit_compression_law":
+        law = config["compression_law"]
+        return count_params(law["architecture"], 3 + 3 * law["vocab"], law["length"])
     return 0
 
 

@@ -83,9 +83,11 @@ HYPOTHESES = {
             "compression law: bits per byte on D_a and D_p change in opposite directions, "
             "and the ratio grows with k = |D_p| / |D_a|",
             "H6a: share of runs whose changes on D_a and D_p have opposite signs, minus one "
-            "half; H6b: slope of ln|dA / dP| on ln k",
-            "rebound runs, clustered by base",
-            "t over base means; within-base slopes, t over bases",
+            "half; H6b: slope of ln|dA / dP| on ln k; H6c: the same slope on synthetic "
+            "languages, k from 10 to 10^4 (hooke.compression_law)",
+            "rebound runs, clustered by base; H6c: seeds of the synthetic testbed",
+            "t over base means; within-base slopes, t over bases; H6c: within-seed slopes, "
+            "t over seeds",
             0.2,
         ),
         Hypothesis(

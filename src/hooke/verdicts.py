@@ -145,6 +145,26 @@ def h6(judge: Judge, check: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
+def h6c(judge: Judge, law: pd.DataFrame) -> list[dict[str, Any]]:
+    """The synthetic testbed (hooke.compression_law): per seed, the slope of ln|dA / dP| on
+    ln k across its runs; seeds are the replicates."""
+    law = law.dropna(subset=["delta_aligned", "delta_pretrain", "k"])
+    law = law[(law.delta_aligned != 0) & (law.delta_pretrain != 0)]
+    if law.empty:
+        return []
+    logged = law.assign(
+        log_k=np.log(law.k.astype(float)),
+        log_ratio=np.log(np.abs(law.delta_aligned / law.delta_pretrain)),
+    )
+    inference, slopes = family_slopes(logged, "log_k", "log_ratio", ["seed"], "seed")
+    opposite = int((law.delta_aligned * law.delta_pretrain < 0).sum())
+    note = (
+        f"synthetic languages, {len(slopes)} seeds x {law.k.nunique()} k; {opposite} of "
+        f"{len(law)} runs with opposite signs; theory: slope 1"
+    )
+    return [judge.row("H6", "c", inference, note)]
+
+
 def h8(judge: Judge, falls: pd.DataFrame, controls: pd.DataFrame) -> list[dict[str, Any]]:
     """Aligned runs' early fall (mean over volumes) minus the base control's, matched on
     base, task, direction, algorithm and seed; clustered by base."""
@@ -185,12 +205,13 @@ def verdict_table(
     axes: pd.DataFrame,
     params: Mapping[str, Any],
     controls: pd.DataFrame | None = None,
+    law: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per hypothesis (and part): measured effect, CI, p, MDE, SESOI, verdict.
     `gaps`: Setting I's held-back per-prompt gaps; `runs`: Setting II readouts per run, seed
     and grid point (margin, bpb, sizes); `axes`: each base's size and tokens; `controls`:
-    the base control's readouts, like `runs`. Hypotheses whose data the config does not
-    produce have no row."""
+    the base control's readouts, like `runs`; `law`: the compression law's synthetic runs.
+    Hypotheses whose data the config does not produce have no row."""
     judge = Judge(params.get("alpha", 0.05), params.get("power", 0.8))
     rows = h1(judge, gaps)
     if len(runs):
@@ -201,16 +222,19 @@ def verdict_table(
         rows += h6(judge, hooke_runs(runs))
         if controls is not None and len(controls):
             rows += h8(judge, falls, run_falls(controls.rename(columns={"margin": "value"}), early))
+    if law is not None:
+        rows += h6c(judge, law)
     return pd.DataFrame(rows)
 
 
 def judge(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
-    """The verdict table and the rebound curve fits from the `metrics` and `examples` views of
-    `con` (Setting II parts only where the config has them: `params["rebound"]`)."""
+    """The verdict table, the rebound curve fits and the compression law's synthetic runs from
+    the `metrics` and `examples` views of `con` (Setting II parts only where the config has
+    them: `params["rebound"]`)."""
     from hooke.aggregate import run_sql
     from hooke.curves import fit_curves
 
-    gaps = run_sql(con, "resistance_heldout_gaps")
+    gaps, law = run_sql(con, "resistance_heldout_gaps"), run_sql(con, "compression_law")
     runs, axes, fits, controls = (pd.DataFrame() for _ in range(4))
     if params["rebound"]:
         runs = run_sql(con, "rebound_runs", {"setting": "rebound"})
@@ -221,5 +245,5 @@ def judge(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
         sign = np.where(runs.direction == "positive_first", 1.0, -1.0)
         runs["reference"] = sign * runs.pop("margin_positive")  # toward the aligning pole
         fits = fit_curves(runs.rename(columns={"margin": "value"}), RUN, params.get("seed", 0))
-    table = verdict_table(gaps, runs, axes, params, controls)
-    return {"verdicts": table, "rebound_fits": fits}
+    table = verdict_table(gaps, runs, axes, params, controls, law)
+    return {"verdicts": table, "rebound_fits": fits, "compression_law": law}
