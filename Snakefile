@@ -92,6 +92,7 @@ rule all:
         rules.aggregate_tables.output,
         rules.draw_figures.output,
         rebound_targets(),
+        compression_law_targets(),
         rules.record_environment.output,
 
 

@@ -47,6 +47,7 @@ rule aggregate_rebound:
         **table_outputs(
             "Setting II",
             "rebound_curves",
+            "rebound_margin",
             "rebound_reference",
             "rebound_table3",
             "rebound_slopes",

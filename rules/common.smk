@@ -272,6 +272,13 @@ def rebound_targets():
     ]
 
 
+def compression_law_targets():
+    """The compression law's figure, when its testbed runs (compression_law.seeds)."""
+    if not (config.get("compression_law") or {}).get("seeds"):
+        return []
+    return rules.draw_compression_law.output
+
+
 def base_tokens(wildcards):
     """Pre-training tokens of the base (a local slice's budget, or a hub base's `tokens` tag)."""
     return base_spec(wildcards).get("tokens")

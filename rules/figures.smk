@@ -18,13 +18,15 @@ rule draw_figures:
         "../scripts/draw_figures.py"
 
 
-# Setting II figures: the paper's Fig. 4 (task score) and the distance to the base.
+# Setting II figures: the paper's Fig. 4 (task score), the distance to the base and the
+# likelihood margin (the primary readout) with the base control.
 rule draw_rebound:
     input:
         curves=rules.aggregate_rebound.output.rebound_curves,
         reference=rules.aggregate_rebound.output.rebound_reference,
+        margin=rules.aggregate_rebound.output.rebound_margin,
     output:
-        **figure_outputs("Setting II", "rebound_score", "rebound_kl"),
+        **figure_outputs("Setting II", "rebound_score", "rebound_kl", "margin_curves"),
     log:
         "logs/draw_rebound/draw_rebound.log",
     benchmark:
@@ -34,6 +36,8 @@ rule draw_rebound:
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        early_examples=config.get("rebound", {}).get("early_examples"),
     script:
         "../scripts/draw_rebound.py"
 
@@ -65,3 +69,23 @@ rule draw_scaling:
         runtime=10,
     script:
         "../scripts/draw_scaling.py"
+
+
+# The compression law's synthetic testbed: |ΔD_a / ΔD_p| against k, with H6c's slope.
+rule draw_compression_law:
+    input:
+        law=rules.judge_hypotheses.output.compression_law,
+        verdicts=rules.judge_hypotheses.output.verdicts,
+    output:
+        **figure_outputs("Compression law", "compression_fit"),
+    log:
+        "logs/draw_compression_law/draw_compression_law.log",
+    benchmark:
+        "benchmarks/draw_compression_law/draw_compression_law.tsv"
+    conda:
+        "../envs/report.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/draw_compression_law.py"

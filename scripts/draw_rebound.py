@@ -3,6 +3,7 @@
 import pandas as pd
 
 from hooke.figures import rebound_curves, save_chart
+from hooke.figures_readouts import rebound_margin
 from hooke.script import entry
 
 inputs, out = snakemake.input, snakemake.output
@@ -15,4 +16,9 @@ with entry(snakemake, uses_torch=False):
     )
     save_chart(
         rebound_curves(curves, reference, "kl_to_base"), out.rebound_kl_html, out.rebound_kl_png
+    )
+    save_chart(
+        rebound_margin(pd.read_csv(inputs.margin), snakemake.params.early_examples),
+        out.margin_curves_html,
+        out.margin_curves_png,
     )

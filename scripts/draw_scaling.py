@@ -2,7 +2,8 @@
 
 import pandas as pd
 
-from hooke.figures import axis_curves, elasticity_trend, hooke_law, save_chart
+from hooke.figures import axis_curves, elasticity_trend, save_chart
+from hooke.figures_readouts import hooke_law
 from hooke.script import entry
 
 inputs, out = snakemake.input, snakemake.output

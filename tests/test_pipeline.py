@@ -271,7 +271,11 @@ def test_rebound_outputs(tiny_run):
     hooke = pd.read_csv(tables / "hooke_check.csv")
     assert len(hooke) == 4 and (hooke.pretrain_tokens == 8192).all()
     assert (hooke.k == hooke.pretrain_tokens / hooke.aligned_tokens).all()
-    for figure in ("rebound_score", "rebound_kl"):
+    margin = pd.read_csv(tables / "rebound_margin.csv")  # the base control beside the runs
+    assert set(margin.aligned) == {0, 16, 32} and margin[margin.aligned == 0].control.all()
+    law = pd.read_csv(tables / "compression_law.csv")  # 2 seeds x 2 k of the synthetic testbed
+    assert len(law) == 2 * 2 and (law.steps > 0).all() and law.delta_aligned.notna().all()
+    for figure in ("rebound_score", "rebound_kl", "margin_curves"):
         assert (tiny_run / "results" / "figures" / f"{figure}.png").stat().st_size > 5000
     # The storage plan: grid checkpoints are temporary, gone once scored; the training
     # losses and the aligned models stay.

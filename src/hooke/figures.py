@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 from hooke.atomic import atomic_file
@@ -155,6 +154,11 @@ def rebound_curves(curves: pd.DataFrame, reference: pd.DataFrame, metric: str) -
         if metric != "kl_to_base"
         else ("Setting II: distance to the base model under perturbation")
     )
+    return run_panels(layers, data).properties(title=title)
+
+
+def run_panels(layers: list, data: pd.DataFrame) -> alt.FacetChart:
+    """Rebound layers in a panel per algorithm (columns) and base · task (rows: `run`)."""
     return (
         alt.layer(*layers, data=data)
         .properties(width=260, height=200)
@@ -162,7 +166,6 @@ def rebound_curves(curves: pd.DataFrame, reference: pd.DataFrame, metric: str) -
             column=alt.Column("algorithm:N", title="perturbation algorithm"),
             row=alt.Row("run:N", title="base · task"),
         )
-        .properties(title=title)
     )
 
 
@@ -255,58 +258,6 @@ def elasticity_trend(index: pd.DataFrame) -> alt.Chart:
             .properties(width=300, height=220, title=f"along {label}")
         )
     return alt.hconcat(*panels).properties(title="Setting III: elasticity index by size and data")
-
-
-def hooke_law(check: pd.DataFrame, fit: pd.DataFrame) -> alt.Chart:
-    """|delta on D_a / delta on D_p| against k = |D_p| / |D_a| (log-log), per algorithm, with
-    the theory's slope-1 line through the data's geometric mean and the fitted exponent."""
-    data = check.dropna(subset=["ratio", "k"]).assign(abs_ratio=lambda f: f.ratio.abs())
-    data = data[data.abs_ratio > 0]
-    if data.empty:
-        return note("No run has both compression changes: nothing to check.")
-    data = data.assign(signs=np.where(data.ratio < 0, "opposite (theory)", "same"))
-    points = (
-        alt.Chart(data)
-        .mark_point(filled=True, size=60)
-        .encode(
-            x=alt.X("k:Q", title="k = |D_p| / |D_a| (tokens)", scale=alt.Scale(type="log")),
-            y=alt.Y(
-                "abs_ratio:Q", title="|Δ bits/byte on D_a / Δ on D_p|", scale=alt.Scale(type="log")
-            ),
-            color=alt.Color("algorithm:N", title="perturbation"),
-            shape=alt.Shape("signs:N", title="signs of the two changes"),
-            tooltip=[
-                "base",
-                "algorithm",
-                "aligned",
-                alt.Tooltip("ratio:Q", format=".3f"),
-                alt.Tooltip("k:Q", format=".1f"),
-            ],
-        )
-    )
-    layers = [points]
-    if len(data) >= 2:
-        centre_x, centre_y = np.exp(np.log(data.k).mean()), np.exp(np.log(data.abs_ratio).mean())
-        xs = np.array([data.k.min(), data.k.max()])
-        theory = pd.DataFrame({"k": xs, "abs_ratio": centre_y * xs / centre_x})
-        layers.append(
-            alt.Chart(theory)
-            .mark_line(strokeDash=[4, 4], color="grey")
-            .encode(x="k:Q", y="abs_ratio:Q")
-        )
-    fitted = "; ".join(
-        f"{r.algorithm}: exponent {r.exponent:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
-        for r in fit.itertuples()
-        if np.isfinite(r.exponent)
-    )
-    return alt.layer(*layers).properties(
-        width=420,
-        height=300,
-        title={
-            "text": "Hooke's law check: theory predicts slope 1 (dashed) and opposite signs",
-            "subtitle": fitted or "too few runs to fit an exponent",
-        },
-    )
 
 
 def save_chart(chart: alt.Chart, html_path: str | Path, png_path: str | Path) -> None:

@@ -209,6 +209,7 @@ def rebound_tables(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     check = run_sql(con, "hooke_check")
     return {
         "rebound_curves": curves,
+        "rebound_margin": run_sql(con, "rebound_margin"),
         "rebound_reference": run_sql(con, "rebound_reference"),
         "rebound_table3": table3(curves, params["epsilon"]),
         "rebound_slopes": slope_table,
