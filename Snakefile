@@ -9,9 +9,9 @@
 #   results/inverse/{base}/{task}/seed-{seed}/pair-{k}-{l}/{path}.parquet   finetune_inverse
 #   results/scorer/{task}/                                           train_scorer
 #   results/scores/{base}/{task}/seed-{seed}/slice-{k}.parquet       score_responses
-#   results/rebound/{base}/{task}/{direction}/seed-{seed}/aligned-{n}/             finetune_aligned
-#   results/rebound/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}/{checkpoints/,metrics.parquet}  finetune_perturbed
-#   results/scores/rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.parquet  score_rebound
+#   results/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/aligned-{n}/   finetune_aligned
+#   results/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/perturbed-{n}-{algorithm}/{checkpoints/,metrics.parquet}  finetune_perturbed
+#   results/scores/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/{n}-{algorithm}.parquet  score_rebound
 #   results/scores/base/{base}/{task}/seed-{seed}.parquet            score_base
 #   results/compression_law/seed-{seed}.parquet                      fit_compression_law
 #   results/tables/{table}.{csv,md}              aggregate_tables, aggregate_rebound, judge_hypotheses
@@ -62,6 +62,7 @@ wildcard_constraints:
     n=r"\d+",
     direction="positive_first|negative_first",
     algorithm="sft|dpo|kto|simpo|grpo",
+    aligner=NAME,
 
 
 include: "rules/data.smk"

@@ -205,9 +205,10 @@ def rebound_eval(wildcards=None):
 
 
 def rebound_grid():
-    """(base, task, seed, direction, volume, algorithm) runs of Setting II. Every base gets
-    the first direction and algorithm; the ablation bases (all when unset) get every one.
-    With the base control, volume 0 too (in the first direction only).
+    """(base, task, seed, direction, aligner, volume, algorithm) runs of Setting II. Every
+    base gets the first direction and algorithm and every aligner; the ablation bases (all
+    when unset) get every direction and algorithm. With the base control, volume 0 too (in
+    the first direction only).
     """
     setting = config.get("rebound")
     if not setting:
@@ -218,20 +219,38 @@ def rebound_grid():
         full = ablation is None or b in ablation
         directions = setting["directions"] if full else setting["directions"][:1]
         algorithms = setting["algorithms"] if full else setting["algorithms"][:1]
-        # the base control (n = 0: the base itself perturbed) in the first direction
+        # the base control (n = 0: the base itself perturbed) in the first direction, once
+        # (under the first aligner: it aligns nothing)
         volumes = setting["volumes"] + (
             [0] if "base" in setting.get("controls", []) else []
         )
+        aligners = setting.get("aligners", ["sft"])
         runs += [
-            {"base": b, "task": t, "seed": s, "direction": d, "n": n, "algorithm": a}
+            {
+                "base": b,
+                "task": t,
+                "seed": s,
+                "direction": d,
+                "aligner": m,
+                "n": n,
+                "algorithm": a,
+            }
             for t in setting["tasks"]
             for s in setting["seeds"]
             for d in directions
+            for m in aligners
             for n in volumes
             for a in algorithms
-            if n or d == directions[0]
+            if n or (d == directions[0] and m == aligners[0])
         ]
     return runs
+
+
+def aligner_spec(wildcards):
+    """What the wildcards' aligner is: an engine's name, or a plugin's factory and params."""
+    plugins = config.get("rebound", {}).get("plugins") or {}
+    spec = plugins.get(wildcards.aligner)
+    return canonical(spec) if spec else wildcards.aligner
 
 
 def rebound_metrics(wildcards=None):
@@ -320,10 +339,14 @@ def figure_outputs(category, *names):
 
 
 def verdict_params():
-    """What the verdicts read of Setting II: whether it runs, and where a curve's early
-    stage ends."""
+    """What the verdicts read of Setting II: whether it runs, where a curve's early stage
+    ends, and the aligner whose runs the hypotheses are about (the first)."""
     setting = config.get("rebound") or {}
-    return {"rebound": bool(setting), "early_examples": setting.get("early_examples")}
+    return {
+        "rebound": bool(setting),
+        "early_examples": setting.get("early_examples"),
+        "aligner": setting.get("aligners", ["sft"])[0],
+    }
 
 
 def download_targets():

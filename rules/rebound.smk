@@ -1,19 +1,21 @@
 # Settings II and III (rebound): align each base, perturb it, score every checkpoint.
 
 
-# Setting II: align the base on the first n examples of one pole (positives by default).
+# Setting II: align the base on the first n examples of one pole (positives by default) with
+# one of rebound.aligners: an engine of hooke.engines, or a user's plugin.
 rule finetune_aligned:
     input:
         base=base_model,
         pool=aligning_pool,
+        opposite=perturbing_pool,
     output:
         run=directory(
-            "results/rebound/{base}/{task}/{direction}/seed-{seed}/aligned-{n}"
+            "results/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/aligned-{n}"
         ),
     log:
-        "logs/finetune_aligned/{base}/{task}/{direction}/seed-{seed}/aligned-{n}.log",
+        "logs/finetune_aligned/{base}/{task}/{direction}/{aligner}/seed-{seed}/aligned-{n}.log",
     benchmark:
-        "benchmarks/finetune_aligned/{base}/{task}/{direction}/seed-{seed}/aligned-{n}.tsv"
+        "benchmarks/finetune_aligned/{base}/{task}/{direction}/{aligner}/seed-{seed}/aligned-{n}.tsv"
     conda:
         "../envs/train.yaml"
     threads: 1
@@ -26,6 +28,7 @@ rule finetune_aligned:
         trust_remote_code=trust_remote_code,
         lora=base_lora,
         train=canonical(config.get("rebound", {}).get("align", {})),
+        aligner=aligner_spec,
     script:
         "../scripts/finetune_aligned.py"
 
@@ -41,13 +44,13 @@ rule finetune_perturbed:
     output:
         # Temporary unless rebound.keep_checkpoints: score_rebound reads them, then they go.
         checkpoints=grid_checkpoints(
-            "results/rebound/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}/checkpoints"
+            "results/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/perturbed-{n}-{algorithm}/checkpoints"
         ),
-        metrics="results/rebound/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}/metrics.parquet",
+        metrics="results/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/perturbed-{n}-{algorithm}/metrics.parquet",
     log:
-        "logs/finetune_perturbed/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}.log",
+        "logs/finetune_perturbed/{base}/{task}/{direction}/{aligner}/seed-{seed}/perturbed-{n}-{algorithm}.log",
     benchmark:
-        "benchmarks/finetune_perturbed/{base}/{task}/{direction}/seed-{seed}/perturbed-{n}-{algorithm}.tsv"
+        "benchmarks/finetune_perturbed/{base}/{task}/{direction}/{aligner}/seed-{seed}/perturbed-{n}-{algorithm}.tsv"
     conda:
         "../envs/train.yaml"
     threads: 1
@@ -77,11 +80,11 @@ rule score_rebound:
         heldout=rules.prepare_data.output.scorer,
         aligning=aligning_pool,
     output:
-        metrics="results/scores/rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.parquet",
+        metrics="results/scores/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/{n}-{algorithm}.parquet",
     log:
-        "logs/score_rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.log",
+        "logs/score_rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/{n}-{algorithm}.log",
     benchmark:
-        "benchmarks/score_rebound/{base}/{task}/{direction}/seed-{seed}/{n}-{algorithm}.tsv"
+        "benchmarks/score_rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/{n}-{algorithm}.tsv"
     conda:
         "../envs/train.yaml"
     threads: 1

@@ -15,4 +15,6 @@ with entry(snakemake, seed=int(w.seed), trains=True):
         job_meta(snakemake, params.train, rebound_setting(int(w.n)), omit=("n",)),
         trust_remote_code=params.trust_remote_code,
         lora=params.lora,
+        aligner=params.aligner,
+        opposite_path=snakemake.input.opposite,
     )

@@ -92,6 +92,15 @@ def test_gpu_smoke_config_plans_every_stage(tmp_path):
             lambda c: c["rebound"]["eval"].update(sample_at=[0, 16]),
             "config key 'rebound.eval.sample_at': needs two points up to rebound.early_examples",
         ),
+        (
+            lambda c: c["rebound"].update(aligners=["sft", "vaccine"]),
+            "config key 'rebound.aligners': 'vaccine' is neither an engine nor a key of "
+            "rebound.plugins (known: sft, dpo, kto, simpo)",
+        ),
+        (
+            lambda c: c["rebound"].update(plugins={"mine": {"factory": "no colon"}}),
+            "config key 'rebound.plugins.mine.factory'",
+        ),
     ],
 )
 def test_bad_config_names_the_key(edit, expected):

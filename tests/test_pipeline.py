@@ -188,9 +188,9 @@ def test_keeping_checkpoints_is_a_switch(copied_run, tmp_path):
         keep(config)
         config["score"]["threshold"] = 0.6
 
-    scores = "results/scores/rebound/micro-8k/imdb/positive_first/seed-0/16-sft.parquet"
+    scores = "results/scores/rebound/micro-8k/imdb/positive_first/sft/seed-0/16-sft.parquet"
     snakemake(copied_run, scores, configfile=_changed_config(tmp_path, keep_and_rescore))
-    run = copied_run / "results/rebound/micro-8k/imdb/positive_first/seed-0/perturbed-16-sft"
+    run = copied_run / "results/rebound/micro-8k/imdb/positive_first/sft/seed-0/perturbed-16-sft"
     assert (run / "checkpoints" / "examples-16" / "model.safetensors").is_file()
 
 
@@ -229,11 +229,13 @@ def test_gpt_neox_base_runs_through_a_rebound_chain(copied_run, tmp_path):
     changed = _changed_config(tmp_path, edit)
     jobs = planned_jobs(copied_run, changed)
     assert jobs["pretrain_slices"] == 1 and "prepare_data" not in jobs
-    scores = "results/scores/rebound/micro-8k/imdb/positive_first/seed-0/16-dpo.parquet"
+    scores = "results/scores/rebound/micro-8k/imdb/positive_first/sft/seed-0/16-dpo.parquet"
     snakemake(copied_run, scores, configfile=changed)
     slice_dir = copied_run / "results/pretrain/micro/tokens-8192"
     assert load_model(slice_dir).config.model_type == "gpt_neox"
-    aligned = copied_run / "results/rebound/micro-8k/imdb/positive_first/seed-0/aligned-16/model"
+    aligned = (
+        copied_run / "results/rebound/micro-8k/imdb/positive_first/sft/seed-0/aligned-16/model"
+    )
     assert load_model(aligned).config.model_type == "gpt_neox"
     frame = pd.read_parquet(copied_run / scores)
     margins = frame[frame.metric == "margin"].sort_values("n_neg")
@@ -258,7 +260,7 @@ def test_rebound_outputs(tiny_run):
     assert len(pd.read_csv(tables / "rebound_slopes.csv")) == 4
     assert len(pd.read_csv(tables / "rebound_reference.csv")) == 1
     runs = pd.read_parquet(
-        tiny_run / "results/scores/rebound/micro-8k/imdb/positive_first/seed-0/16-sft.parquet"
+        tiny_run / "results/scores/rebound/micro-8k/imdb/positive_first/sft/seed-0/16-sft.parquet"
     )
     margins = runs[runs.metric == "margin"]
     assert len(margins) == 3 and margins.value.map(math.isfinite).all()
@@ -279,7 +281,7 @@ def test_rebound_outputs(tiny_run):
         assert (tiny_run / "results" / "figures" / f"{figure}.png").stat().st_size > 5000
     # The storage plan: grid checkpoints are temporary, gone once scored; the training
     # losses and the aligned models stay.
-    run = tiny_run / "results/rebound/micro-8k/imdb/positive_first/seed-0/perturbed-32-dpo"
+    run = tiny_run / "results/rebound/micro-8k/imdb/positive_first/sft/seed-0/perturbed-32-dpo"
     assert [p.name for p in run.iterdir()] == ["metrics.parquet"]
     assert (run.parent / "aligned-32" / "model" / "model.safetensors").is_file()
 
@@ -324,3 +326,36 @@ def test_tensorboard_curves_beside_logs(tiny_run):
     events = list((tiny_run / "logs" / "finetune_inverse").rglob("events.out.tfevents.*"))
     assert len(events) == 6  # 3 pairs, each path of a pair in its own folder
     assert {event.parent.name for event in events} == {"forward", "inverse"}
+
+
+def test_a_user_plugin_aligns_through_the_whole_dag(copied_run, tmp_path, monkeypatch):
+    """rebound.aligners with the plugin of tests/plugins: its runs are aligned, perturbed,
+    scored and tabled under their own path segment, and nothing of the sft runs re-runs;
+    the verdicts stay those of the first aligner."""
+    import os
+
+    from conftest import ROOT
+
+    plugins = str(ROOT / "tests" / "plugins")
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [plugins, os.environ.get("PYTHONPATH")]))
+    )
+    before = pd.read_csv(copied_run / "results/tables/verdicts.csv")
+
+    def edit(config):
+        config["rebound"]["aligners"] = ["sft", "anchored"]
+        config["rebound"]["plugins"] = {
+            "anchored": {"factory": "anchored_sft:factory", "params": {"anchor_weight": 10.0}}
+        }
+
+    changed = _changed_config(tmp_path, edit)
+    jobs = planned_jobs(copied_run, changed)
+    assert jobs["finetune_aligned"] == 2 and jobs["finetune_perturbed"] == 4  # 2 volumes
+    assert jobs["score_rebound"] == 4 and "score_base" not in jobs
+    snakemake(copied_run, "all", configfile=changed)
+    run = "micro-8k/imdb/positive_first/anchored/seed-0"
+    assert (copied_run / f"results/scores/rebound/{run}/16-dpo.parquet").is_file()
+    margin = pd.read_csv(copied_run / "results/tables/rebound_margin.csv")
+    assert set(margin.aligner) == {"sft", "anchored"}
+    after = pd.read_csv(copied_run / "results/tables/verdicts.csv")
+    pd.testing.assert_frame_equal(before, after)

@@ -51,6 +51,7 @@ def _curves():
                     "base": "b",
                     "task": "t",
                     "direction": "positive_first",
+                    "aligner": "sft",
                     "algorithm": "sft",
                     "aligned": aligned,
                     "perturbed": x,
@@ -99,6 +100,7 @@ META = {
     "task": "t",
     "seed": 0,
     "direction": "positive_first",
+    "aligner": "sft",
     "config_hash": "x",
 }
 
@@ -312,6 +314,7 @@ def test_elasticity_index_and_its_trends_along_both_axes():
                     "base": base,
                     "task": "t",
                     "direction": "positive_first",
+                    "aligner": "sft",
                     "algorithm": "sft",
                     "aligned": aligned,
                     "score_start": 0.6,
@@ -330,3 +333,40 @@ def test_elasticity_index_and_its_trends_along_both_axes():
     assert budget.bases.tolist() == ["m-200k, m-400k, m"]
     assert budget.spearman_rho.iloc[0] == pytest.approx(1.0)
     assert len(trends) == 2 * 3  # two axes x (two volumes and their mean)
+
+
+def test_aligners_dpo_and_a_plugin_align_and_errors_name_the_plugin(tmp_path, monkeypatch):
+    """rebound.aligners: DPO aligns on (aligning, opposite) pairs; a plugin's factory gets
+    the align params with its own on top and its Trainer is trained; a factory that cannot
+    be imported, or returns no Trainer, fails in one line naming it."""
+    from conftest import ROOT
+    from helpers import save_tiny_lm
+    from safetensors.torch import load_file
+
+    from hooke.aligners import alignment_trainer
+    from hooke.models import load_trainable
+    from hooke.rebound import finetune_aligned
+
+    monkeypatch.syspath_prepend(str(ROOT / "tests" / "plugins"))
+    base = save_tiny_lm(tmp_path / "base")
+    negative, positive = _pools(tmp_path)
+    params = {"epochs": 1, "batch_size": 4, "learning_rate": 1e-2, "max_length": 32, "beta": 0.1}
+    plugin = {"factory": "anchored_sft:factory", "params": {"anchor_weight": 1e6}}
+    moved = {}
+    for name, spec in (("sft", "sft"), ("dpo", "dpo"), ("anchored", plugin)):
+        out = tmp_path / name
+        meta = {**META, "aligner": name}
+        finetune_aligned(base, positive, 8, out, params, meta, aligner=spec, opposite_path=negative)
+        weights = load_file(str(out / "model" / "model.safetensors"))
+        start = load_file(str(base / "model.safetensors"))
+        moved[name] = sum(float(((weights[k] - start[k]) ** 2).sum()) for k in start)
+    assert moved["sft"] > 0 and moved["dpo"] > 0
+    assert moved["anchored"] < moved["sft"] / 10  # the anchor holds the weights near the base
+    model, tokenizer = load_trainable(base)
+    pool, opposite = pd.read_parquet(positive), pd.read_parquet(negative)
+    for spec, message in (
+        ({"factory": "no_such_module:factory"}, "cannot load 'no_such_module:factory'"),
+        ({"factory": "anchored_sft:not_a_trainer"}, "returned str, not a transformers.Trainer"),
+    ):
+        with pytest.raises(HookeError, match=message):
+            alignment_trainer(spec, model, tokenizer, pool, opposite, params, tmp_path, 0, [])

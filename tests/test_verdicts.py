@@ -46,6 +46,7 @@ def _runs(two_stage: bool, seeds=3, noise=0.002, rng=None) -> tuple[pd.DataFrame
                             "base": base,
                             "task": "t",
                             "direction": "positive_first",
+                            "aligner": "sft",
                             "algorithm": "sft",
                             "aligned": n,
                             "seed": seed,
@@ -128,6 +129,7 @@ def test_false_positive_rate_of_the_two_stage_test():
                 "base": b,
                 "task": "t",
                 "direction": "positive_first",
+                "aligner": "sft",
                 "algorithm": "sft",
                 "aligned": n,
                 "seed": s,
@@ -164,6 +166,7 @@ def test_run_falls_split_early_and_late():
             "base": "b",
             "task": "t",
             "direction": "positive_first",
+            "aligner": "sft",
             "algorithm": "sft",
             "aligned": 100,
             "seed": 0,
@@ -210,7 +213,7 @@ def test_bases_are_compared_on_the_setting_they_all_ran():
 
 def _control(runs: pd.DataFrame, fall_per_example: float, rng) -> pd.DataFrame:
     """The base control of `runs`: per base and seed, a straight fall of the margin."""
-    keys = runs[["base", "task", "direction", "algorithm", "seed"]].drop_duplicates()
+    keys = runs[["base", "task", "direction", "aligner", "algorithm", "seed"]].drop_duplicates()
     rows = [
         {**key, "aligned": 0, "perturbed": x, "margin": 0.3 - fall_per_example * x}
         for key in keys.to_dict("records")

@@ -27,10 +27,13 @@ def connect(metrics_files: Sequence[str | Path] = (), example_files: Sequence[st
     con = duckdb.connect()
     for path in metrics_files:
         check_metrics(pq.read_table(path), str(path))
+    # by name: a file without a column added since (metrics.ADDED) reads it as null
     if metrics_files:
-        con.read_parquet([str(p) for p in metrics_files]).create_view("metrics")
+        files = [str(p) for p in metrics_files]
+        con.read_parquet(files, union_by_name=True).create_view("metrics")
     if example_files:
-        con.read_parquet([str(p) for p in example_files]).create_view("examples")
+        files = [str(p) for p in example_files]
+        con.read_parquet(files, union_by_name=True).create_view("examples")
     return con
 
 

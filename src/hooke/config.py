@@ -109,6 +109,22 @@ def check_rebound(config: Mapping[str, Any]) -> None:
     if max(setting["grid"]) == 0:
         raise HookeError("config key 'rebound.grid': needs a point above 0")
     check_sample_at(setting)
+    check_aligners(setting)
+
+
+ALIGNING_ENGINES = ("sft", "dpo", "kto", "simpo")  # GRPO needs a reward, not a pool
+
+
+def check_aligners(setting: Mapping[str, Any]) -> None:
+    """Every aligner is an engine that learns from the pools or a named plugin."""
+    plugins = setting.get("plugins") or {}
+    for name in setting.get("aligners", ["sft"]):
+        if name not in ALIGNING_ENGINES and name not in plugins:
+            known = ", ".join([*ALIGNING_ENGINES, *plugins])
+            raise HookeError(
+                f"config key 'rebound.aligners': '{name}' is neither an engine nor a key of "
+                f"rebound.plugins (known: {known})"
+            )
 
 
 def check_sample_at(setting: Mapping[str, Any]) -> None:

@@ -93,7 +93,7 @@ def fit_curves(runs: pd.DataFrame, run_keys: list[str], seed: int = 0) -> pd.Dat
     """One fitted row per run of `runs` (columns run_keys, perturbed, value, reference: the
     base model's value of the readout)."""
     rows = []
-    for key, run in runs.groupby(run_keys, sort=True):
+    for key, run in runs.groupby(run_keys, dropna=False, sort=True):
         run = run.sort_values("perturbed")
         reference = float(run.reference.iloc[0])
         rows.append(

@@ -216,7 +216,7 @@ def build_trainer(
         # steps, which move a model more than later ones, from passing for a rebound
         lr_scheduler_type="constant_with_warmup" if params.get("warmup_steps") else "constant",
         warmup_steps=params.get("warmup_steps", 0),
-        num_train_epochs=1,
+        num_train_epochs=params.get("epochs", 1),
         seed=seed,
         data_seed=seed,
         **row.arguments(params),

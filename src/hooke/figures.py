@@ -120,7 +120,7 @@ REBOUND_METRICS = {
 def rebound_curves(curves: pd.DataFrame, reference: pd.DataFrame, metric: str) -> alt.Chart:
     """The paper's Fig. 4: a score along the perturbation grid, one line per aligning volume
     (band: range over seeds), one panel per algorithm; dashed: the base model."""
-    data = curves[curves.metric == metric].assign(run=lambda f: f.base + " · " + f.task)
+    data = with_labels(curves[curves.metric == metric])
     colour = alt.Color("aligned:O", title="aligning examples", scale=alt.Scale(scheme="viridis"))
     base = alt.Chart().encode(
         x=alt.X("perturbed:Q", title="perturbing examples seen"), color=colour
@@ -141,7 +141,8 @@ def rebound_curves(curves: pd.DataFrame, reference: pd.DataFrame, metric: str) -
     )
     layers = [band, line]
     if metric in reference.columns and not reference.empty:
-        ref = reference.assign(run=lambda f: f.base + " · " + f.task)
+        runs = data[["base", "task", "run"]].drop_duplicates()
+        ref = reference.merge(runs, on=["base", "task"])  # a base's line in each of its panels
         layers.append(
             alt.Chart(ref)
             .mark_rule(strokeDash=[4, 4], color="grey")
@@ -155,6 +156,17 @@ def rebound_curves(curves: pd.DataFrame, reference: pd.DataFrame, metric: str) -
         else ("Setting II: distance to the base model under perturbation")
     )
     return run_panels(layers, data).properties(title=title)
+
+
+def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """`run` (base · task) and `method` (the perturbation algorithm) panel labels; with
+    several aligners (rebound.aligners), each names its aligner too."""
+    several = "aligner" in frame and frame.aligner.nunique() > 1
+    run = frame.base + " · " + frame.task
+    method = frame.algorithm
+    if several:
+        run, method = run + " · " + frame.aligner, frame.aligner + " → " + frame.algorithm
+    return frame.assign(run=run, method=method)
 
 
 def run_panels(layers: list, data: pd.DataFrame) -> alt.FacetChart:
@@ -199,6 +211,7 @@ def axis_curves(curves: pd.DataFrame, index: pd.DataFrame, axis: str) -> alt.Cha
     )
     shared = set.intersection(*(set(data[data.base == b].algorithm) for b in bases))
     data = data[data.algorithm.isin(shared)]  # the algorithms every base on the axis ran
+    data = with_labels(data)
     data = data.assign(panel=data.base + " (" + data[axis].map(lambda v: f"{v:,.0f}") + ")")
     order = [p for b in bases for p in data.panel.unique() if p.startswith(b + " (")]
     line = (
@@ -223,7 +236,7 @@ def axis_curves(curves: pd.DataFrame, index: pd.DataFrame, axis: str) -> alt.Cha
     )
     return line.facet(
         column=alt.Column("panel:N", title=f"base ({label})", sort=order),
-        row=alt.Row("algorithm:N", title="perturbation"),
+        row=alt.Row("method:N", title="perturbation"),
     ).properties(title=f"Setting III: rebound along {label}")
 
 

@@ -9,7 +9,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from hooke.figures import note, run_panels
+from hooke.figures import note, run_panels, with_labels
 
 
 def ratio_against_k(data: pd.DataFrame, y_title: str, colour, tooltip: list) -> alt.Chart:
@@ -81,8 +81,7 @@ def rebound_margin(margin: pd.DataFrame, early_examples: int | None = None) -> a
     show; a rule marks the end of the early stage."""
     if margin.empty:
         return note("No rebound run has margin readouts.")
-    data = margin.assign(
-        run=lambda f: f.base + " · " + f.task,
+    data = with_labels(margin).assign(
         low=lambda f: f.margin - f.margin_se.fillna(0),
         high=lambda f: f.margin + f.margin_se.fillna(0),
         kind=lambda f: np.where(f.control, "base control", "aligned"),

@@ -25,6 +25,7 @@ SCHEMA = pa.schema(
         ("base", pa.string()),  # the pre-trained model (a key of `bases`)
         ("task", pa.string()),  # the data set / task (a key of `tasks`)
         ("algorithm", pa.string()),  # sft | dpo | ...
+        ("aligner", pa.string()),  # the alignment step of a rebound run (rebound.aligners)
         ("direction", pa.string()),  # positive_first | negative_first
         ("n_pos", pa.int64()),  # positive examples seen
         ("n_neg", pa.int64()),  # negative examples seen
@@ -41,6 +42,9 @@ SCHEMA = pa.schema(
     ]
 )
 COLUMNS = SCHEMA.names
+# Columns added after results were first written: a file without them reads them as null
+# (hooke.aggregate reads by name), so results of an older hooke aggregate without a re-run.
+ADDED = {"aligner"}
 
 
 REBOUND_CONTROL = "rebound_control"
@@ -95,6 +99,8 @@ def check_metrics(table: pa.Table, where: str) -> None:
     """Fail with the file and column named when `table` strays from the schema."""
     for field in SCHEMA:
         if field.name not in table.column_names:
+            if field.name in ADDED:
+                continue
             raise HookeError(f"{where}: metrics column '{field.name}' is missing")
         actual = table.schema.field(field.name).type
         if actual != field.type:

@@ -54,33 +54,65 @@ def finetune_aligned(
     meta: Mapping[str, Any],
     trust_remote_code=False,
     lora=None,
+    aligner: str | Mapping[str, Any] = "sft",
+    opposite_path: str | Path | None = None,
 ) -> None:
-    """SFT of the base on the first `n` examples of the aligning pool; n = 0 (the base
-    control of rebound.controls) keeps the base as it is."""
+    """Align the base on the first `n` examples of the aligning pool with `aligner` (an
+    engine's name or a plugin's config entry: hooke.aligners); n = 0 (the base control of
+    rebound.controls) keeps the base as it is."""
     model, tokenizer = load_trainable(base_dir, trust_remote_code, lora)
-    if n == 0:
-        with resumable_dir(out_dir, config_hash({**params, **meta, "n": n})) as work:
-            save_trained(model, tokenizer, aligned_model(work))
-            write_metrics(metrics_table([], algorithm="sft", **meta), work / "metrics.parquet")
-        return
-    data = pairs_dataset(pool_path, tokenizer, n, params["max_length"], "rebound.volumes")
     with resumable_dir(out_dir, config_hash({**params, **meta, "n": n})) as work:
-        records = finetune(
-            model,
-            tokenizer,
-            data,
-            params,
-            work / "trainer",
-            [],
-            meta["seed"],
-            epochs=params["epochs"],
-            resumable=True,
+        records = (
+            []
+            if n == 0
+            else _align(
+                model,
+                tokenizer,
+                pool_path,
+                n,
+                params,
+                meta,
+                aligner,
+                opposite_path,
+                work / "trainer",
+            )
         )
         save_trained(model, tokenizer, aligned_model(work))
+        algorithm = meta.get("aligner", "sft")
         write_metrics(
-            metrics_table(loss_rows(records), algorithm="sft", **meta), work / "metrics.parquet"
+            metrics_table(loss_rows(records), algorithm=algorithm, **meta),
+            work / "metrics.parquet",
         )
         drop(work / "trainer")
+
+
+def _align(model, tokenizer, pool_path, n, params, meta, aligner, opposite_path, out):
+    """Train `model` in place; returns the loss records. SFT through hooke's completion
+    loop; every other aligner through its trainer (hooke.aligners)."""
+    if aligner == "sft":
+        data = pairs_dataset(pool_path, tokenizer, n, params["max_length"], "rebound.volumes")
+        epochs = params["epochs"]
+        return finetune(
+            model, tokenizer, data, params, out, [], meta["seed"], epochs=epochs, resumable=True
+        )
+    from hooke.aligners import alignment_trainer
+
+    pool = read_split(pool_path, ["prompt", "response"])
+    if len(pool) < n:
+        raise HookeError(f"{pool_path}: {len(pool)} examples, but rebound.volumes asks for {n}")
+    opposite = read_split(opposite_path, ["prompt", "response"])
+    trainer = alignment_trainer(
+        aligner,
+        model,
+        tokenizer,
+        pool.head(n),
+        opposite,
+        params,
+        out,
+        meta["seed"],
+        [fail_on_nonfinite()],
+    )
+    return train_resumably(trainer, out)
 
 
 def finetune_perturbed(

@@ -16,7 +16,7 @@ import pandas as pd
 from hooke.aggregate import run_sql
 from hooke.stats import slope, spearman_one_sided
 
-RUN = ["base", "task", "direction", "algorithm", "aligned"]
+RUN = ["base", "task", "direction", "aligner", "algorithm", "aligned"]
 SCORE = "mean_p_positive"
 
 
@@ -42,7 +42,7 @@ def table3(curves: pd.DataFrame, epsilon: float) -> pd.DataFrame:
     KL the alignment put there."""
     rows = []
     kl = curves[curves.metric == "kl_to_base"]
-    for key, run in kl.groupby(RUN, sort=True):
+    for key, run in kl.groupby(RUN, dropna=False, sort=True):
         points = list(zip(run.perturbed, run.value, strict=True))
         start = float(run[run.perturbed == 0].value.iloc[0])
         rows.append(
@@ -68,7 +68,7 @@ def slopes(curves: pd.DataFrame, early_examples: int) -> pd.DataFrame:
     points up to `early_examples` perturbing examples (early) and from there on (late)."""
     rows = []
     score = curves[curves.metric == SCORE]
-    for key, run in score.groupby(RUN, sort=True):
+    for key, run in score.groupby(RUN, dropna=False, sort=True):
         run = run.sort_values("perturbed")
         x, y = run.perturbed.to_numpy(float), run.value.to_numpy(float)
         early = slope(x[x <= early_examples], y[x <= early_examples])
@@ -92,7 +92,7 @@ def rank_tests(slope_table: pd.DataFrame) -> pd.DataFrame:
     """Spearman correlation of the aligning volume with the early drop, per run family, and
     its one-sided p-value (exact for few volumes)."""
     rows = []
-    for key, family in slope_table.groupby(RUN[:-1], sort=True):
+    for key, family in slope_table.groupby(RUN[:-1], dropna=False, sort=True):
         rho, p = spearman_one_sided(family.aligned, family.early_drop_per_100)
         rows.append(
             {

@@ -20,6 +20,7 @@ WILDCARD_COLUMNS = {
     "seed": ("seed", int),
     "direction": ("direction", str),
     "algorithm": ("algorithm", str),
+    "aligner": ("aligner", str),
     "k": ("slice_k", int),
     "l": ("slice_l", int),
     "path": ("path", str),

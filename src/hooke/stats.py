@@ -110,7 +110,7 @@ def family_slopes(frame: pd.DataFrame, x: str, y: str, family: list[str], cluste
     from scipy.stats import linregress
 
     rows = []
-    for key, runs in frame.dropna(subset=[x, y]).groupby(family, sort=True):
+    for key, runs in frame.dropna(subset=[x, y]).groupby(family, dropna=False, sort=True):
         if runs[x].nunique() < 2:
             continue
         fit = linregress(runs[x].to_numpy(float), runs[y].to_numpy(float))

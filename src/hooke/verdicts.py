@@ -15,8 +15,8 @@ from hooke.hypotheses import HYPOTHESES, combine, verdict
 from hooke.metrics import REBOUND_CONTROL
 from hooke.stats import Inference, cluster_mean, crossed_mean, family_slopes, slope
 
-RUN = ["base", "task", "direction", "algorithm", "aligned", "seed"]
-FAMILY = ["base", "task", "direction", "algorithm"]
+RUN = ["base", "task", "direction", "aligner", "algorithm", "aligned", "seed"]
+FAMILY = ["base", "task", "direction", "aligner", "algorithm"]
 STATS = ("estimate", "ci_low", "ci_high", "p_one_sided", "mde", "se", "df", "units")
 
 
@@ -25,7 +25,7 @@ def run_falls(runs: pd.DataFrame, early_examples: int) -> pd.DataFrame:
     examples up to `early_examples` (early) and from there on (late): least-squares slopes,
     sign flipped; `index` = early - late (0 for a straight line)."""
     rows = []
-    for key, run in runs.groupby(RUN, sort=True):
+    for key, run in runs.groupby(RUN, dropna=False, sort=True):
         x, y = run.perturbed.to_numpy(float), run.value.to_numpy(float)
         early = -100 * slope(x[x <= early_examples], y[x <= early_examples])
         late = -100 * slope(x[x >= early_examples], y[x >= early_examples])
@@ -171,8 +171,8 @@ def h8(judge: Judge, falls: pd.DataFrame, controls: pd.DataFrame) -> list[dict[s
     if controls.empty or falls.empty:
         return []
     keys = [*FAMILY, "seed"]
-    aligned = falls.groupby(keys).early_fall.mean().rename("aligned_fall")
-    base = controls.groupby(keys).early_fall.mean().rename("control_fall")
+    aligned = falls.groupby(keys, dropna=False).early_fall.mean().rename("aligned_fall")
+    base = controls.groupby(keys, dropna=False).early_fall.mean().rename("control_fall")
     pairs = pd.concat([aligned, base], axis=1, join="inner").reset_index()
     if pairs.empty:
         return []
@@ -185,7 +185,7 @@ def hooke_runs(runs: pd.DataFrame) -> pd.DataFrame:
     """Per run (and seed): the change of bits per byte on held-out D_a and D_p from the
     aligned model to the last grid point, and k = |D_p| / |D_a| in tokens."""
     rows = []
-    for key, run in runs.groupby(RUN, sort=True):
+    for key, run in runs.groupby(RUN, dropna=False, sort=True):
         run = run.sort_values("perturbed")
         first, last = run.iloc[0], run.iloc[-1]
         rows.append(
@@ -245,5 +245,7 @@ def judge(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
         sign = np.where(runs.direction == "positive_first", 1.0, -1.0)
         runs["reference"] = sign * runs.pop("margin_positive")  # toward the aligning pole
         fits = fit_curves(runs.rename(columns={"margin": "value"}), RUN, params.get("seed", 0))
+    if len(runs):  # the hypotheses are about the first aligner (the reference method)
+        runs = runs[runs.aligner == params.get("aligner", "sft")]
     table = verdict_table(gaps, runs, axes, params, controls, law)
     return {"verdicts": table, "rebound_fits": fits, "compression_law": law}

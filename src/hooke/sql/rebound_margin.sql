@@ -3,14 +3,14 @@
 -- pole), mean, standard error and range over seeds, per run family; the base control's runs
 -- (setting rebound_control, aligned = 0) beside the aligned ones.
 WITH runs AS (
-    SELECT base, task, direction, algorithm, seed, value,
+    SELECT base, task, direction, aligner, algorithm, seed, value,
            setting = 'rebound_control' AS control,
            CASE WHEN direction = 'positive_first' THEN n_pos ELSE n_neg END AS aligned,
            CASE WHEN direction = 'positive_first' THEN n_neg ELSE n_pos END AS perturbed
     FROM metrics
     WHERE setting IN ('rebound', 'rebound_control') AND metric = 'margin' AND item IS NULL
 )
-SELECT base, task, direction, algorithm, aligned, control, perturbed,
+SELECT base, task, direction, aligner, algorithm, aligned, control, perturbed,
        avg(value) AS margin,
        stddev_samp(value) / sqrt(count(*)) AS margin_se,
        min(value) AS margin_min,
@@ -18,4 +18,4 @@ SELECT base, task, direction, algorithm, aligned, control, perturbed,
        count(*) AS seeds
 FROM runs
 GROUP BY ALL
-ORDER BY base, task, direction, algorithm, aligned, perturbed
+ORDER BY base, task, direction, aligner, algorithm, aligned, perturbed
