@@ -94,3 +94,18 @@ def test_summary_states_ci_p_and_mde_from_se_and_df():
     assert row["mde"] == pytest.approx((q + t.ppf(0.8, 10)) * 0.01)
     undefined = Inference(0.05, math.nan, 0, 1).summary()
     assert math.isnan(undefined["ci_low"]) and math.isnan(undefined["mde"])
+
+
+def test_no_spread_is_exact_but_rounding_noise_is_no_effect_and_no_replicates_no_test():
+    """Identical replicates (se 0, df > 0): the CI is the point itself; a point that is 0 up
+    to rounding (3e-17 from two identical slopes) is no effect, never 'supported'. No
+    replicates (df 0, e.g. a line through two points): no inference."""
+    from hooke.hypotheses import verdict
+
+    exact = Inference(0.02, 0.0, 2, 3).summary()
+    assert exact["ci_low"] == exact["ci_high"] == 0.02 and exact["p_one_sided"] == 0.0
+    noise = Inference(3e-17, 0.0, 1, 2).summary()
+    assert noise["p_one_sided"] == 1.0
+    assert verdict(noise["ci_low"], noise["ci_high"], 0.002) == "contradicted"
+    alone = Inference(0.5, 0.0, 0, 1).summary()
+    assert math.isnan(alone["ci_low"]) and math.isnan(alone["p_one_sided"])

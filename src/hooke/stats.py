@@ -37,9 +37,13 @@ class Inference:
 
         nan = math.nan
         if not (math.isfinite(self.se) and self.se > 0 and self.df > 0):
-            exact = self.se == 0 and math.isfinite(self.estimate)
-            ci = (self.estimate, self.estimate) if exact else (nan, nan)
-            p = (0.0 if self.estimate > 0 else 1.0) if exact else nan
+            # No spread among replicates (df > 0): the estimate is exact, rounding noise
+            # around 0 included (it must not read as an effect). No replicates (df 0): no
+            # inference at all.
+            exact = self.se == 0 and self.df > 0 and math.isfinite(self.estimate)
+            value = 0.0 if exact and abs(self.estimate) < 1e-12 else self.estimate
+            ci = (value, value) if exact else (nan, nan)
+            p = (0.0 if value > 0 else 1.0) if exact else nan
             return self._row(ci, p, 0.0 if exact else nan)
         q = t.ppf(1 - alpha / 2, self.df)
         ci = (self.estimate - q * self.se, self.estimate + q * self.se)
