@@ -32,8 +32,9 @@ def test_outputs_and_schemas(tiny_run):
     metrics = sorted(
         p for p in (results / "inverse").rglob("*.parquet") if ".examples." not in p.name
     ) + sorted((results / "scores").rglob("*.parquet"))
-    # Setting I: 3 pairs x 2 paths, 3 slices scored; Setting II: 2 volumes x 2 algorithms, base
-    assert len(metrics) == 3 * 2 + 3 + 2 * 2 + 1
+    # Setting I: 3 pairs x 2 paths, 3 slices scored; Setting II: (2 volumes + the base
+    # control) x 2 algorithms, and the base's own scores
+    assert len(metrics) == 3 * 2 + 3 + (2 + 1) * 2 + 1
     for path in metrics:
         table = pq.read_table(path)
         assert table.schema.equals(SCHEMA), path
@@ -161,16 +162,17 @@ def test_scoring_change_reruns_only_scoring(copied_run, tmp_path):
 
     jobs = planned_jobs(copied_run, _changed_config(tmp_path, edit))
     assert jobs == {
-        "finetune_perturbed": 4,
+        "finetune_perturbed": 6,  # 2 volumes and the base control, 2 algorithms
         "score_responses": 3,
         "aggregate_tables": 1,
         "draw_figures": 1,
-        "score_rebound": 4,
+        "score_rebound": 6,
         "score_base": 1,
         "aggregate_rebound": 1,
         "draw_rebound": 1,
         "draw_scaling": 1,
         "judge_hypotheses": 1,
+        "draw_compression_law": 1,  # it draws the judge's table
         "all": 1,
     }
 
