@@ -104,8 +104,8 @@ def test_no_spread_is_exact_but_rounding_noise_is_no_effect_and_no_replicates_no
 
     exact = Inference(0.02, 0.0, 2, 3).summary()
     assert exact["ci_low"] == exact["ci_high"] == 0.02 and exact["p_one_sided"] == 0.0
-    noise = Inference(3e-17, 0.0, 1, 2).summary()
-    assert noise["p_one_sided"] == 1.0
+    noise = Inference(-3e-17, 0.0, 1, 2).summary()
+    assert noise["estimate"] == noise["ci_low"] == 0.0 and noise["p_one_sided"] == 1.0
     assert verdict(noise["ci_low"], noise["ci_high"], 0.002) == "contradicted"
     alone = Inference(0.5, 0.0, 0, 1).summary()
     assert math.isnan(alone["ci_low"]) and math.isnan(alone["p_one_sided"])

@@ -44,15 +44,15 @@ class Inference:
             value = 0.0 if exact and abs(self.estimate) < 1e-12 else self.estimate
             ci = (value, value) if exact else (nan, nan)
             p = (0.0 if value > 0 else 1.0) if exact else nan
-            return self._row(ci, p, 0.0 if exact else nan)
+            return self._row(ci, p, 0.0 if exact else nan, value)
         q = t.ppf(1 - alpha / 2, self.df)
         ci = (self.estimate - q * self.se, self.estimate + q * self.se)
         p = float(t.sf(self.estimate / self.se, self.df))
         return self._row(ci, p, float((q + t.ppf(power, self.df)) * self.se))
 
-    def _row(self, ci, p, mde) -> dict[str, float]:
+    def _row(self, ci, p, mde, estimate=None) -> dict[str, float]:
         return {
-            "estimate": float(self.estimate),
+            "estimate": float(self.estimate if estimate is None else estimate),
             "ci_low": float(ci[0]),
             "ci_high": float(ci[1]),
             "p_one_sided": float(p),
