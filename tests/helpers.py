@@ -11,6 +11,17 @@ TEXTS = [
     "dull acting and a bad story",
 ] * 20
 
+# The job metadata of a Setting II run, for tests that call its functions directly.
+REBOUND_META = {
+    "setting": "rebound",
+    "base": "b",
+    "task": "t",
+    "seed": 0,
+    "direction": "positive_first",
+    "aligner": "sft",
+    "config_hash": "x",
+}
+
 
 def tiny_tokenizer():
     from hooke.pretrain import train_tokenizer

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import REBOUND_META
 
 from hooke.engines import preference_pairs
 from hooke.errors import HookeError
@@ -94,15 +95,7 @@ def test_unpaired_feedback_labels():
     assert frame.completion.tolist() == [" bad", " good", " awful", " great"]
 
 
-META = {
-    "setting": "rebound",
-    "base": "b",
-    "task": "t",
-    "seed": 0,
-    "direction": "positive_first",
-    "aligner": "sft",
-    "config_hash": "x",
-}
+META = REBOUND_META
 
 
 @pytest.mark.parametrize("algorithm", ["sft", "dpo", "kto", "simpo"])

@@ -35,7 +35,7 @@ from hooke.errors import HookeError
 
 def is_plugin(spec) -> bool:
     """A plugin comes as its config entry (factory and params); an engine as its name."""
-    return isinstance(spec, Mapping)
+    return isinstance(spec, Mapping) and "factory" in spec
 
 
 def load_factory(spec: str):

@@ -198,19 +198,36 @@ def build_trainer(
     seed: int,
     callbacks: list,
     reward=None,
+    guard: Mapping[str, Any] | None = None,
+    aligning: pd.DataFrame | None = None,
 ):
     """The trainer that moves `model` toward the `perturb` pool with `algorithm`, one pass at
-    a constant learning rate after an optional warm-up, resumable (checkpoints in `out`)."""
+    a constant learning rate after an optional warm-up, resumable (checkpoints in `out`).
+    A fine-tuning-stage defence (`guard`, hooke.defences.guards) anchors the trainer or mixes
+    the `aligning` pool into the stream."""
+    from hooke.defences.guards import anchored, guard_settings, mix, mixed_share
     from hooke.trainer import checkpointing, collator, training_arguments
 
     row = engine(algorithm)
     if row.needs_reward and reward is None:
         raise HookeError(f"rebound algorithm '{algorithm}' needs the task's scorer as its reward")
+    trainer_class, batch = _load(row.trainer), params["batch_size"]
+    name, settings = guard_settings(guard)
+    if name == "anchor":
+        trainer_class = anchored(trainer_class, settings["alpha"])
+    elif name == "mix":
+        if row.needs_reward:
+            raise HookeError(f"defences.mix: rebound algorithm '{algorithm}' takes no pool")
+        try:
+            perturb, opposite = mix(perturb, opposite, aligning, batch, settings["share"])
+        except ValueError as exc:
+            raise HookeError(str(exc)) from None
+        batch += mixed_share(batch, settings["share"])
     args = training_arguments(
         out,
         config_class=_load(row.config),
         **checkpointing(),
-        per_device_train_batch_size=params["batch_size"] * row.rows_per_example(params),
+        per_device_train_batch_size=batch * row.rows_per_example(params),
         learning_rate=params["learning_rate"],
         # a short linear warm-up (rebound.perturb.warmup_steps) keeps a fresh Adam's first
         # steps, which move a model more than later ones, from passing for a rebound
@@ -226,7 +243,7 @@ def build_trainer(
     )
     if row.needs_reward:
         inputs["reward_funcs"] = [reward]
-    return _load(row.trainer)(
+    return trainer_class(
         model=model,
         args=args,
         train_dataset=row.data(perturb, opposite, tokenizer, params),

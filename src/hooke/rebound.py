@@ -88,7 +88,8 @@ def finetune_aligned(
 
 def _align(model, tokenizer, pool_path, n, params, meta, aligner, opposite_path, out):
     """Train `model` in place; returns the loss records. SFT through hooke's completion
-    loop; every other aligner through its trainer (hooke.aligners)."""
+    loop; a defence through its own trainer (hooke.defences); every other aligner through
+    its trainer (hooke.aligners)."""
     if aligner == "sft":
         data = pairs_dataset(pool_path, tokenizer, n, params["max_length"], "rebound.volumes")
         epochs = params["epochs"]
@@ -96,11 +97,16 @@ def _align(model, tokenizer, pool_path, n, params, meta, aligner, opposite_path,
             model, tokenizer, data, params, out, [], meta["seed"], epochs=epochs, resumable=True
         )
     from hooke.aligners import alignment_trainer
+    from hooke.defences import align_with_defence, is_defence
 
     pool = read_split(pool_path, ["prompt", "response"])
     if len(pool) < n:
         raise HookeError(f"{pool_path}: {len(pool)} examples, but rebound.volumes asks for {n}")
     opposite = read_split(opposite_path, ["prompt", "response"])
+    if is_defence(aligner):
+        return align_with_defence(
+            aligner, model, tokenizer, pool.head(n), opposite, params, out, meta["seed"], []
+        )
     trainer = alignment_trainer(
         aligner,
         model,
@@ -128,20 +134,30 @@ def finetune_perturbed(
     trust_remote_code=False,
     lora=None,
     scorer_dir=None,
+    guard: Mapping[str, Any] | None = None,
 ) -> None:
     """Fine-tune the aligned model on the perturbing pool, one pass over max(grid) examples,
     saving a checkpoint at every grid point into `checkpoints_dir` and the training losses to
-    `metrics_path`. GRPO's reward is the scorer in `scorer_dir`."""
+    `metrics_path`. GRPO's reward is the scorer in `scorer_dir`; `guard`, a fine-tuning-stage
+    defence (hooke.defences.guards)."""
     model, tokenizer = load_trainable(aligned_dir, trust_remote_code, lora)
     steps = grid_steps(grid, params["batch_size"])
     total = max(grid)
     pool = read_split(perturb_path, ["prompt", "response"])
     if len(pool) < total:
         raise HookeError(f"{perturb_path}: {len(pool)} examples, rebound.grid needs {total}")
-    opposite = read_split(opposite_path, ["prompt", "response"])
+    aligning = opposite = read_split(opposite_path, ["prompt", "response"])
     if params.get("pairs", "pools") == "own_samples" and engine(algorithm).contrastive:
         opposite = own_samples(model, tokenizer, pool.head(total), params, meta["seed"])
-    fingerprint = config_hash({**params, **meta, "grid": sorted(grid), "algorithm": algorithm})
+    fingerprint = config_hash(
+        {
+            **params,
+            **meta,
+            "grid": sorted(grid),
+            "algorithm": algorithm,
+            **({"guard": guard} if guard else {}),
+        }
+    )
     with resumable_dir(checkpoints_dir, fingerprint) as work:
         saver = SaveSlices({s: checkpoint_dir(work, m) for s, m in steps.items()}, tokenizer)
         trainer = build_trainer(
@@ -155,6 +171,8 @@ def finetune_perturbed(
             meta["seed"],
             [fail_on_nonfinite(), saver.callback],
             reward=_reward(scorer_dir, meta),
+            guard=guard,
+            aligning=aligning,
         )
         records = train_resumably(trainer, work / "trainer")
         drop(work / "trainer")  # the optimizer state: not needed once the run is complete

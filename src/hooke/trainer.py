@@ -258,11 +258,13 @@ def finetune(
     seed: int,
     epochs: int = 1,
     resumable: bool = False,
+    trainer_class=None,
+    **trainer_kwargs: Any,
 ) -> list[dict[str, Any]]:
     """Fine-tune on completion data; returns the (step, loss, tokens) records. A resumable run
-    checkpoints into `output_dir` and resumes from what a killed run left there."""
-    from transformers import Trainer
-
+    checkpoints into `output_dir` and resumes from what a killed run left there. A defence
+    (hooke.defences) passes its Trainer subclass and its own arguments: the recipe is the
+    same as plain SFT's but for what the defence changes."""
     args = training_arguments(
         output_dir=output_dir,
         num_train_epochs=epochs,
@@ -274,12 +276,15 @@ def finetune(
         train_sampling_strategy=SFT_SAMPLING,
         **(checkpointing() if resumable else {}),
     )
-    trainer = Trainer(
+    if trainer_class is None:
+        from transformers import Trainer as trainer_class
+    trainer = trainer_class(
         model=model,
         args=args,
         train_dataset=dataset,
         data_collator=collator(tokenizer),
         callbacks=[fail_on_nonfinite(), *callbacks],
+        **trainer_kwargs,
     )
     return train_resumably(trainer, output_dir)
 

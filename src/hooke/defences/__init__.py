@@ -1,0 +1,99 @@
+"""Defences against harmful fine-tuning, measured by how fast the alignment they give springs
+back (the elasticity benchmark: config `defences`, rule rank_defences).
+
+Two stages, as in the literature:
+- alignment-stage defences align the base in their own way on the aligning pole and are
+  aligners like sft (rebound.aligners, defences.methods): `vaccine` (Huang et al., 2024),
+  `repnoise` (Rosati et al., 2024), `booster` (Huang et al., 2024b);
+- fine-tuning-stage defences keep plain SFT alignment and change the perturbation itself:
+  `anchor` (an L2-SP pull toward the aligned weights, Li et al., 2018) and `mix` (a share of
+  aligning-pole examples mixed into the perturbing stream, "safety data mixing").
+
+Each one's hyper-parameters sit under its name in the config's `defences` section, named as
+in its paper, with the paper's defaults (DEFAULTS)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+ALIGNMENT_STAGE = ("vaccine", "repnoise", "booster")
+PERTURBATION_STAGE = ("anchor", "mix")
+DEFENCES = ALIGNMENT_STAGE + PERTURBATION_STAGE
+
+# The papers' defaults (their released code for the LLM settings).
+DEFAULTS: dict[str, dict[str, float]] = {
+    "vaccine": {"rho": 2.0},  # perturbation intensity on the hidden embeddings
+    "repnoise": {"alpha": 1.0, "beta": 0.001},  # ascent weight, noise (MMD) weight
+    "booster": {"lamb": 5.0, "alpha": 0.1},  # regulariser intensity, simulated step size
+    "anchor": {"alpha": 0.1},  # L2-SP weight on ||theta - theta_aligned||^2
+    "mix": {"share": 0.25},  # aligning examples mixed per perturbing example
+}
+
+
+def spec(name: str, settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A defence as the jobs receive it: its name and its hyper-parameters (the config's
+    `defences.<name>` over the defaults)."""
+    return {"defence": name, "params": {**DEFAULTS[name], **(settings or {})}}
+
+
+def is_defence(aligner) -> bool:
+    return isinstance(aligner, Mapping) and "defence" in aligner
+
+
+def alignment_of(method: str) -> str:
+    """The aligner whose aligned model a method perturbs: a fine-tuning-stage defence guards
+    the perturbation of a plainly SFT-aligned model (one aligned model serves them all)."""
+    return "sft" if method in PERTURBATION_STAGE else method
+
+
+def align_with_defence(aligner, model, tokenizer, aligning, opposite, params, out, seed, callbacks):
+    """Align `model` on the `aligning` frame with an alignment-stage defence; the `opposite`
+    pole is the harmful data Booster and RepNoise see. The recipe is plain SFT's
+    (hooke.trainer.finetune: same batches, learning rate, epochs) but for the defence.
+    Returns the loss records."""
+    from hooke.trainer import completion_dataset, finetune
+
+    name, settings = aligner["defence"], aligner["params"]
+    data = completion_dataset(
+        aligning.prompt.tolist(), aligning.response.tolist(), tokenizer, params["max_length"]
+    )
+    extra: dict[str, Any]
+    if name == "vaccine":
+        from hooke.defences.vaccine import VaccineTrainer as trainer_class
+
+        extra = {"rho": settings["rho"]}
+    else:
+        from hooke.defences.streams import HarmfulStream
+
+        harmful = HarmfulStream(
+            completion_dataset(
+                opposite.prompt.tolist(),
+                opposite.response.tolist(),
+                tokenizer,
+                params["max_length"],
+            ),
+            tokenizer,
+            params["batch_size"],
+        )
+        if name == "booster":
+            from hooke.defences.booster import BoosterTrainer as trainer_class
+
+            extra = {"harmful": harmful, "lamb": settings["lamb"], "alpha": settings["alpha"]}
+        else:
+            from hooke.defences.repnoise import RepNoiseTrainer as trainer_class
+
+            extra = {"harmful": harmful, "alpha": settings["alpha"], "beta": settings["beta"]}
+    return finetune(
+        model,
+        tokenizer,
+        data,
+        params,
+        out,
+        callbacks,
+        seed,
+        epochs=params["epochs"],
+        resumable=True,
+        trainer_class=trainer_class,
+        **extra,
+    )
