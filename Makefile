@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SNAKEMAKE := $(VENV)/bin/snakemake
 
-.PHONY: setup run powered report plan test check-envs lint clean
+.PHONY: setup run powered defences report plan test check-envs lint clean
 
 # A virtual environment with hooke and its pinned dependencies (torch resolves to the CPU wheel).
 setup: $(VENV)/.installed
@@ -18,6 +18,15 @@ run: setup
 	$(SNAKEMAKE) --cores all
 	$(MAKE) --no-print-directory report
 	$(PY) -m hooke.summary results
+
+# The elasticity benchmark in full (config/defences.yaml on top of the miniature's config):
+# its own directory, its targets only, then its table.
+DEFENCES ?= runs/defences
+DEFENCES_CONFIG = $(CURDIR)/config/config.yaml $(CURDIR)/config/defences.yaml
+defences: setup
+	$(SNAKEMAKE) defences --snakefile Snakefile --configfile $(DEFENCES_CONFIG) \
+	  --directory $(DEFENCES) --cores all --set-threads pretrain_slices=1
+	cat $(DEFENCES)/results/tables/defences.md
 
 # The powered miniature (config/powered.yaml: the design of docs/RESULTS.md, about 2 h on
 # 2 cores), in its own working directory so that its results and the default's stay apart.

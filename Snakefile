@@ -11,10 +11,11 @@
 #   results/scores/{base}/{task}/seed-{seed}/slice-{k}.parquet       score_responses
 #   results/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/aligned-{n}/   finetune_aligned
 #   results/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/perturbed-{n}-{algorithm}/{checkpoints/,metrics.parquet}  finetune_perturbed
+#     ({aligner}: an aligner, a defence or a plugin; {algorithm}: an engine or a defences attack)
 #   results/scores/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/{n}-{algorithm}.parquet  score_rebound
 #   results/scores/base/{base}/{task}/seed-{seed}.parquet            score_base
 #   results/compression_law/seed-{seed}.parquet                      fit_compression_law
-#   results/tables/{table}.{csv,md}              aggregate_tables, aggregate_rebound, judge_hypotheses
+#   results/tables/{table}.{csv,md}              aggregate_tables, aggregate_rebound, judge_hypotheses, rank_defences
 #   results/figures/{figure}.{html,png}                              draw_figures
 # Logs mirror outputs under logs/<rule>/, benchmarks under benchmarks/<rule>/.
 
@@ -61,7 +62,7 @@ wildcard_constraints:
     path="forward|inverse",
     n=r"\d+",
     direction="positive_first|negative_first",
-    algorithm="sft|dpo|kto|simpo|grpo",
+    algorithm=NAME,
     aligner=NAME,
 
 
@@ -75,6 +76,7 @@ include: "rules/rebound.smk"
 include: "rules/compression_law.smk"
 include: "rules/aggregate.smk"
 include: "rules/figures.smk"
+include: "rules/defences.smk"
 
 
 # The rules that fetch from the internet (data sets, hub bases, scorers) run where it is, on
@@ -94,6 +96,7 @@ rule all:
         rules.draw_figures.output,
         rebound_targets(),
         compression_law_targets(),
+        defence_targets(),
         rules.record_environment.output,
 
 
@@ -108,6 +111,12 @@ rule resistance:
 rule rebound:
     input:
         rebound_targets(),
+
+
+# The elasticity benchmark of alignment methods and defences alone.
+rule defences:
+    input:
+        defence_targets(),
 
 
 # What the config downloads, alone: run it on a login node before submitting the rest.

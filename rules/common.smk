@@ -7,7 +7,7 @@ from pathlib import Path
 # scripts/hooke link (Snakemake puts a script's folder on its sys.path), in any conda env.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from hooke import paths
+from hooke import defences, paths
 from hooke.config import canonical, check_config, coerce_overrides
 from hooke.errors import HookeError
 
@@ -183,16 +183,59 @@ def perturbing_pool(wildcards):
     return getattr(rules.prepare_data.output, pool).format(task=wildcards.task)
 
 
+def aligned_run(wildcards):
+    """The finetune_aligned run a perturbation starts from: the wildcards' own, or plain
+    SFT's for a fine-tuning-stage defence (anchor, mix), which guards the perturbation.
+    """
+    aligner = defences.alignment_of(wildcards.aligner)
+    return rules.finetune_aligned.output.run.format(**{**wildcards, "aligner": aligner})
+
+
 def aligned_model_dir(wildcards):
     """The aligned model inside the wildcards' finetune_aligned run."""
-    return str(
-        paths.aligned_model(rules.finetune_aligned.output.run.format(**wildcards))
-    )
+    return str(paths.aligned_model(aligned_run(wildcards)))
+
+
+def attack(wildcards):
+    """The perturbation of the wildcards' run: an engine as rebound.perturb sets it, or a
+    named attack of the benchmark (defences.attacks) over it."""
+    name = wildcards.algorithm
+    spec = dict((config.get("defences") or {}).get("attacks", {}).get(name) or {})
+    return {
+        "algorithm": spec.pop("algorithm", name),
+        "lora": spec.pop("lora", None),
+        **spec,
+    }
+
+
+def attack_algorithm(wildcards):
+    """The engine that perturbs the wildcards' run."""
+    return attack(wildcards)["algorithm"]
+
+
+def attack_train(wildcards):
+    """The perturbation's settings: rebound.perturb with the attack's own on top."""
+    spec = attack(wildcards)
+    overrides = {k: v for k, v in spec.items() if k not in ("algorithm", "lora")}
+    return canonical({**config["rebound"]["perturb"], **overrides})
+
+
+def attack_lora(wildcards):
+    """LoRA of the perturbation: the attack's, else the base's (None: every weight)."""
+    return canonical(attack(wildcards)["lora"]) or base_lora(wildcards)
+
+
+def perturbation_guard(wildcards):
+    """A fine-tuning-stage defence guarding the perturbation (hooke.defences), or None."""
+    if wildcards.aligner not in defences.PERTURBATION_STAGE:
+        return None
+    name = wildcards.aligner
+    return canonical(defences.spec(name, (config.get("defences") or {}).get(name)))
 
 
 def reward_scorer(wildcards):
     """GRPO's reward model: the task's scorer (the other algorithms need none)."""
-    if wildcards.algorithm != "grpo":
+    if attack_algorithm(wildcards) != "grpo":
         return []
     return rules.train_scorer.output.scorer.format(task=wildcards.task)
 
@@ -247,10 +290,57 @@ def rebound_grid():
 
 
 def aligner_spec(wildcards):
-    """What the wildcards' aligner is: an engine's name, or a plugin's factory and params."""
+    """What the wildcards' aligner is: an engine's name, a defence's name and settings
+    (hooke.defences), or a plugin's factory and params."""
+    name = wildcards.aligner
+    if name in defences.ALIGNMENT_STAGE:
+        return canonical(defences.spec(name, (config.get("defences") or {}).get(name)))
     plugins = config.get("rebound", {}).get("plugins") or {}
-    spec = plugins.get(wildcards.aligner)
-    return canonical(spec) if spec else wildcards.aligner
+    return canonical(plugins[name]) if name in plugins else name
+
+
+def defence_grid():
+    """(base, task, seed, direction, aligner, volume, algorithm) runs of the benchmark: every
+    method against every attack, at defences.volume, on its base, task and direction (the
+    first of Setting II's), over its seeds."""
+    setting = config.get("defences") or {}
+    if not setting.get("methods"):
+        return []
+    rebound = config["rebound"]
+    return [
+        {
+            "base": setting.get("base") or rebound["bases"][0],
+            "task": rebound["tasks"][0],
+            "seed": s,
+            "direction": rebound["directions"][0],
+            "aligner": m,
+            "n": setting["volume"],
+            "algorithm": a,
+        }
+        for s in setting.get("seeds") or rebound["seeds"]
+        for m in setting["methods"]
+        for a in setting["attacks"]
+    ]
+
+
+def defence_metrics(wildcards=None):
+    """The benchmark's score files, and its base's reference scores."""
+    runs = defence_grid()
+    scores = [rules.score_rebound.output.metrics.format(**run) for run in runs]
+    bases = {
+        rules.score_base.output.metrics.format(
+            base=r["base"], task=r["task"], seed=r["seed"]
+        )
+        for r in runs
+    }
+    return scores + sorted(bases)
+
+
+def defence_targets():
+    """The benchmark's table and figure, when defences.methods names any."""
+    if not defence_grid():
+        return []
+    return [*rules.rank_defences.output, *rules.draw_defences.output]
 
 
 def rebound_metrics(wildcards=None):
@@ -358,6 +448,7 @@ def download_targets():
     bases = set(config["resistance"]["bases"]) | set(
         (config.get("rebound") or {}).get("bases", [])
     )
+    bases |= {run["base"] for run in defence_grid()}
     return [
         *(rules.prepare_data.output.prompts.format(task=t) for t in sorted(tasks)),
         *(rules.train_scorer.output.metrics.format(task=t) for t in sorted(tasks)),

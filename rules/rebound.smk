@@ -37,7 +37,7 @@ rule finetune_aligned:
 # (a model each: the bulk of a cluster run's disk, hence temporary) and the training losses.
 rule finetune_perturbed:
     input:
-        aligned=rules.finetune_aligned.output.run,
+        aligned=aligned_run,
         pool=perturbing_pool,
         opposite=aligning_pool,
         scorer=reward_scorer,
@@ -61,9 +61,12 @@ rule finetune_perturbed:
         template=task_template,
         aligned=aligned_model_dir,
         trust_remote_code=trust_remote_code,
-        lora=base_lora,
         grid=config.get("rebound", {}).get("grid", []),
-        train=canonical(config.get("rebound", {}).get("perturb", {})),
+        # the engine and its settings: rebound.perturb, or a benchmark attack over it
+        algorithm=attack_algorithm,
+        train=attack_train,
+        lora=attack_lora,
+        guard=perturbation_guard,
     script:
         "../scripts/finetune_perturbed.py"
 
@@ -73,7 +76,7 @@ rule finetune_perturbed:
 rule score_rebound:
     input:
         base=base_model,
-        aligned=rules.finetune_aligned.output.run,
+        aligned=aligned_run,
         perturbed=rules.finetune_perturbed.output.checkpoints,
         prompts=rules.prepare_data.output.prompts,
         scorer=rules.train_scorer.output.scorer,

@@ -24,6 +24,12 @@ def test_shipped_configs_pass():
     for name in ("config.yaml", "paper.yaml", "gpu_smoke.yaml", "powered.yaml"):
         check_config(yaml.safe_load((ROOT / "config" / name).read_text()), SCHEMA)
     check_config(load_test_config(), SCHEMA)
+    # config/defences.yaml is an overlay on the miniature's config (make defences)
+    merged = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    merged["defences"].update(
+        yaml.safe_load((ROOT / "config" / "defences.yaml").read_text())["defences"]
+    )
+    check_config(merged, SCHEMA)
 
 
 def test_gpu_smoke_config_plans_every_stage(tmp_path):
@@ -93,9 +99,38 @@ def test_gpu_smoke_config_plans_every_stage(tmp_path):
             "config key 'rebound.eval.sample_at': needs two points up to rebound.early_examples",
         ),
         (
-            lambda c: c["rebound"].update(aligners=["sft", "vaccine"]),
-            "config key 'rebound.aligners': 'vaccine' is neither an engine nor a key of "
-            "rebound.plugins (known: sft, dpo, kto, simpo)",
+            lambda c: c["rebound"].update(aligners=["sft", "vaccin"]),
+            "config key 'rebound.aligners': 'vaccin' is neither an engine, a defence nor a key "
+            "of rebound.plugins (known: sft, dpo, kto, simpo, vaccine, repnoise, booster)",
+        ),
+        (
+            lambda c: c.update(defences={"methods": ["sft", "anchors"]}),
+            "config key 'defences.methods': 'anchors' is neither an engine, a defence",
+        ),
+        (
+            lambda c: c.update(defences={"methods": ["sft"], "attacks": {"sft": {"lora": {}}}}),
+            "config key 'defences.attacks.sft': 'sft' is an engine's name and runs "
+            "rebound.perturb unchanged",
+        ),
+        (
+            lambda c: c.update(defences={"methods": ["sft"], "attacks": {"hot": {"beta": 1}}}),
+            "config key 'defences.attacks.hot': needs its algorithm",
+        ),
+        (
+            lambda c: c.update(defences={"methods": ["mix"], "attacks": {"grpo": {}}}),
+            "config key 'defences.attacks.grpo': defence 'mix' cannot mix into grpo",
+        ),
+        (
+            lambda c: c.update(defences={"methods": ["sft"], "base": "nope"}),
+            "config key 'defences.base': no base 'nope'",
+        ),
+        (
+            lambda c: c.update(defences={"booster": {"lamb": -1}}),
+            "config key 'defences.booster.lamb': -1 is less than the minimum of 0",
+        ),
+        (
+            lambda c: (c.pop("rebound"), c.update(defences={"methods": ["sft"]})),
+            "config key 'defences.methods': the benchmark needs a rebound section",
         ),
         (
             lambda c: c["rebound"].update(plugins={"mine": {"factory": "no colon"}}),
@@ -236,7 +271,9 @@ def test_conda_envs_pin_what_pyproject_pins():
 
 def test_setting_iii_axes_expand_the_rebound_dag(tmp_path):
     """The miniature's five bases (three sizes at 800k tokens, three budgets of one run):
-    every base runs the main algorithm at every volume, the ablation base runs them all."""
+    every base runs the main algorithm at every volume, the ablation base runs them all; the
+    benchmark's slice adds Booster's aligned model and the runs of its methods that Setting
+    II does not have (booster and anchor under SFT: sft under SFT is Setting II's)."""
     from conftest import ROOT, snakemake
 
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
@@ -249,8 +286,11 @@ def test_setting_iii_axes_expand_the_rebound_dag(tmp_path):
     algorithms = len(setting["algorithms"])
     assert bases == 5 and setting["ablation_bases"] == ["tiny-800k"]
     assert counts["pretrain_slices"] == 3  # three runs; the budgets are slices of one
-    assert counts["finetune_aligned"] == bases * volumes
-    assert counts["finetune_perturbed"] == volumes * (algorithms + (bases - 1))
+    methods, attacks = len(config["defences"]["methods"]), len(config["defences"]["attacks"])
+    assert (methods, attacks) == (3, 1)
+    assert counts["finetune_aligned"] == bases * volumes + 1
+    assert counts["finetune_perturbed"] == volumes * (algorithms + (bases - 1)) + methods - 1
+    assert counts["rank_defences"] == counts["draw_defences"] == 1
     assert counts["score_rebound"] == counts["finetune_perturbed"]
     assert counts["score_base"] == bases and counts["draw_scaling"] == 1
 

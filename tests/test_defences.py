@@ -277,3 +277,62 @@ def test_mix_puts_a_share_of_aligning_examples_in_every_step(tmp_path):
             guard={"defence": "mix", "params": {"share": 0.5}},
             aligning=aligning.head(3),
         )
+
+
+def _planted_runs():
+    """Margin curves reference + gain * exp(-x / tau) over 3 seeds (tau jittered by seed),
+    per method and attack, with planted bits per byte of the aligned models."""
+    import numpy as np
+
+    grid = [0, 8, 16, 32, 64, 96, 128, 192, 256, 400]
+    taus = {"sft": 50.0, "slow": 200.0, "slower": 210.0, "frozen": 5000.0, "unaligned": 50.0}
+    rows = []
+    for method, tau in taus.items():
+        for attack, factor in (("sft", 1.0), ("hot", 0.5)):
+            for seed, jitter in enumerate((0.98, 1.0, 1.02)):
+                gain = -0.2 if method == "unaligned" else 0.5
+                for x in grid:
+                    margin = 0.1 + gain * np.exp(-x / (tau * factor * jitter))
+                    rows.append(
+                        {
+                            "aligner": method,
+                            "algorithm": attack,
+                            "seed": seed,
+                            "perturbed": x,
+                            "margin": margin,
+                            "reference": 0.1,
+                            "bpb_pretrain": 2.0 + (0.1 if method == "slow" else 0.0),
+                            "bpb_aligned": 1.5,
+                        }
+                    )
+    return pd.DataFrame(rows)
+
+
+def test_the_benchmark_ranks_rebound_speed_with_ties_worst_cases_and_utility():
+    import math
+
+    from hooke.defences.ranking import WORST, defences_table
+
+    methods = ["sft", "slow", "slower", "frozen", "unaligned"]
+    table, fits = defences_table(_planted_runs(), methods)
+    assert len(fits) == 5 * 2 * 3
+    row = table.set_index(["method", "attack"])
+    for method, tau in (("sft", 50.0), ("slow", 200.0)):
+        assert row.loc[(method, "sft"), "half_gain"] == pytest.approx(tau * math.log(2), rel=0.02)
+        assert row.loc[(method, "hot"), "half_gain"] == pytest.approx(
+            tau * math.log(2) / 2, rel=0.02
+        )
+        assert row.loc[(method, WORST), "worst_attack"] == "hot"
+    sft = row.loc[("sft", "sft")]
+    assert sft.ci_from == "seeds" and sft.seeds == 3 and sft.ci_low < sft.half_gain < sft.ci_high
+    # never half-way within the grid: counted at the grid's end, and ranked first
+    frozen = row.loc[("frozen", "sft")]
+    assert frozen.censored == 3 and frozen.half_gain == 400 and frozen["rank"] == 1
+    # slow and slower overlap: one rank, each naming the other; sft is behind both
+    assert row.loc[("slow", "sft"), "rank"] == row.loc[("slower", "sft"), "rank"] == 2
+    assert row.loc[("slow", "sft"), "tied_with"] == "slower"
+    assert row.loc[("sft", "sft"), "rank"] == 4
+    assert math.isnan(row.loc[("unaligned", "sft"), "rank"])  # no gain, no rank
+    assert row.loc[("slow", "sft"), "d_bpb_pretrain"] == pytest.approx(0.1)
+    assert row.loc[("sft", "sft"), "d_bpb_pretrain"] == 0
+    assert list(dict.fromkeys(table.attack)) == ["sft", "hot", WORST]

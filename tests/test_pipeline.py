@@ -330,10 +330,15 @@ def test_tensorboard_curves_beside_logs(tiny_run):
     assert {event.parent.name for event in events} == {"forward", "inverse"}
 
 
-def test_a_user_plugin_aligns_through_the_whole_dag(copied_run, tmp_path, monkeypatch):
+def test_a_user_plugin_and_the_defences_benchmark_run_through_the_whole_dag(
+    copied_run, tmp_path, monkeypatch
+):
     """rebound.aligners with the plugin of tests/plugins: its runs are aligned, perturbed,
     scored and tabled under their own path segment, and nothing of the sft runs re-runs;
-    the verdicts stay those of the first aligner."""
+    the verdicts stay those of the first aligner. The benchmark (defences) ranks the plugin,
+    an alignment-stage and a fine-tuning-stage defence against plain SFT under two attacks
+    (one of them LoRA at another learning rate), sharing the runs it has in common with
+    Setting II; mix perturbs SFT's aligned model (no aligned model of its own)."""
     import os
 
     from conftest import ROOT
@@ -349,15 +354,53 @@ def test_a_user_plugin_aligns_through_the_whole_dag(copied_run, tmp_path, monkey
         config["rebound"]["plugins"] = {
             "anchored": {"factory": "anchored_sft:factory", "params": {"anchor_weight": 10.0}}
         }
+        config["defences"] = {
+            "methods": ["sft", "anchored", "vaccine", "mix"],
+            "attacks": {
+                "sft": {},
+                "sft-lora": {"algorithm": "sft", "learning_rate": 0.003, "lora": {"r": 4}},
+            },
+            "volume": 16,
+        }
 
     changed = _changed_config(tmp_path, edit)
     jobs = planned_jobs(copied_run, changed)
-    assert jobs["finetune_aligned"] == 2 and jobs["finetune_perturbed"] == 4  # 2 volumes
-    assert jobs["score_rebound"] == 4 and "score_base" not in jobs
+    # anchored: 2 volumes x 2 algorithms; the benchmark adds 6 runs (sft x sft and anchored
+    # x sft are Setting II's) and vaccine's aligned model
+    assert jobs["finetune_aligned"] == 3 and jobs["finetune_perturbed"] == 10
+    assert jobs["score_rebound"] == 10 and "score_base" not in jobs
+    assert jobs["rank_defences"] == 1 and jobs["draw_defences"] == 1
     snakemake(copied_run, "all", configfile=changed)
     run = "micro-8k/imdb/positive_first/anchored/seed-0"
     assert (copied_run / f"results/scores/rebound/{run}/16-dpo.parquet").is_file()
+    assert not list(
+        (copied_run / "results/rebound/micro-8k/imdb/positive_first/mix").glob("*/aligned-*")
+    )
     margin = pd.read_csv(copied_run / "results/tables/rebound_margin.csv")
     assert set(margin.aligner) == {"sft", "anchored"}
     after = pd.read_csv(copied_run / "results/tables/verdicts.csv")
     pd.testing.assert_frame_equal(before, after)
+    table = pd.read_csv(copied_run / "results/tables/defences.csv")
+    methods = ["sft", "anchored", "vaccine", "mix"]
+    assert set(table.method) == set(methods)
+    assert set(table.attack) == {"sft", "sft-lora", "worst case"}
+    assert (table.groupby("attack").size()[["sft", "sft-lora"]] == 4).all()
+    per_attack = table[table.attack != "worst case"]
+    # three grid points: no curve is fitted (five needed), the fall by the grid's end remains
+    assert per_attack.seeds.eq(1).all() and per_attack.ci_from.eq("unfitted").all()
+    assert table.d_bpb_pretrain[table.method == "sft"].eq(0).all()  # the reference
+    lost = per_attack.set_index(["method", "attack"]).lost
+    for _, row in table[table.attack == "worst case"].iterrows():
+        assert row.lost == lost[row.method].max()
+    # mix perturbs SFT's aligned model, guarded: same start, another fall; LoRA another attack
+    assert (
+        table.bpb_aligned[table.method == "mix"]
+        .eq(table.bpb_aligned[table.method == "sft"].iloc[0])
+        .all()
+    )
+    assert (
+        lost["mix", "sft"] != lost["sft", "sft"] and lost["sft", "sft-lora"] != lost["sft", "sft"]
+    )
+    runs = pd.read_csv(copied_run / "results/tables/defence_runs.csv")
+    assert len(runs) == 8 and runs.gain.notna().all() and not runs.fitted.any()
+    assert (copied_run / "results/figures/defences_speed.png").stat().st_size > 0

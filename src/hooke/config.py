@@ -113,18 +113,58 @@ def check_rebound(config: Mapping[str, Any]) -> None:
 
 
 ALIGNING_ENGINES = ("sft", "dpo", "kto", "simpo")  # GRPO needs a reward, not a pool
+ENGINES = (*ALIGNING_ENGINES, "grpo")
 
 
 def check_aligners(setting: Mapping[str, Any]) -> None:
-    """Every aligner is an engine that learns from the pools or a named plugin."""
+    """Every aligner is an engine that learns from the pools, an alignment-stage defence or
+    a named plugin."""
+    from hooke.defences import ALIGNMENT_STAGE
+
     plugins = setting.get("plugins") or {}
     for name in setting.get("aligners", ["sft"]):
-        if name not in ALIGNING_ENGINES and name not in plugins:
-            known = ", ".join([*ALIGNING_ENGINES, *plugins])
+        _check_aligner(name, plugins, "rebound.aligners", ALIGNMENT_STAGE)
+
+
+def _check_aligner(name, plugins, key: str, defences) -> None:
+    known = [*ALIGNING_ENGINES, *defences, *plugins]
+    if name not in known:
+        raise HookeError(
+            f"config key '{key}': '{name}' is neither an engine, a defence nor a key of "
+            f"rebound.plugins (known: {', '.join(known)})"
+        )
+
+
+def check_defences(config: Mapping[str, Any]) -> None:
+    """The benchmark's methods are aligners or defences, its base exists, and each attack
+    is either an engine as it is or names its engine (an engine's name with other settings
+    would share its paths with Setting II's runs of that engine)."""
+    from hooke.defences import DEFENCES
+
+    setting = config.get("defences") or {}
+    if not setting.get("methods"):
+        return
+    rebound = config.get("rebound")
+    if not rebound:
+        raise HookeError("config key 'defences.methods': the benchmark needs a rebound section")
+    for name in setting["methods"]:
+        _check_aligner(name, rebound.get("plugins") or {}, "defences.methods", DEFENCES)
+    base = setting.get("base")
+    if base is not None and base not in config["bases"]:
+        raise HookeError(f"config key 'defences.base': no base '{base}'")
+    for name, attack in (setting.get("attacks") or {}).items():
+        key = f"defences.attacks.{name}"
+        if name in ENGINES and (
+            set(attack) - {"algorithm"} or attack.get("algorithm") not in (None, name)
+        ):
             raise HookeError(
-                f"config key 'rebound.aligners': '{name}' is neither an engine nor a key of "
-                f"rebound.plugins (known: {known})"
+                f"config key '{key}': '{name}' is an engine's name and runs rebound.perturb "
+                "unchanged; give an attack with other settings its own name"
             )
+        if name not in ENGINES and "algorithm" not in attack:
+            raise HookeError(f"config key '{key}': needs its algorithm ({', '.join(ENGINES)})")
+        if attack.get("algorithm", name) == "grpo" and "mix" in setting["methods"]:
+            raise HookeError(f"config key '{key}': defence 'mix' cannot mix into grpo (no pool)")
 
 
 def check_sample_at(setting: Mapping[str, Any]) -> None:
@@ -233,6 +273,7 @@ def check_config(config: Mapping[str, Any], schema_path: str | Path) -> None:
     check_schema(config, schema_path)
     check_references(config)
     check_rebound(config)
+    check_defences(config)
     check_sizes(config)
 
 

@@ -81,6 +81,11 @@ def prompt_tokens(config, task: str) -> float:
     return config["tasks"][task]["data"]["words"]["prompt"] * TOKENS_PER_WORD
 
 
+# Forward-and-backward passes per alignment step of a defence (hooke.defences), over SFT's
+# one: Vaccine's drift pass; RepNoise's harmful batch; Booster's two harmful gradients.
+DEFENCE_PASSES = {"vaccine": 2, "repnoise": 2, "booster": 3}
+
+
 def job_cost(config, rule: str, w: Mapping[str, str], n: int) -> dict[str, float]:
     """FLOPs, models saved (lasting and temporary) and whether the job trains, for one job
     on a base of `n` parameters."""
@@ -109,10 +114,15 @@ def job_cost(config, rule: str, w: Mapping[str, str], n: int) -> dict[str, float
     elif rule == "finetune_aligned":
         align = config["rebound"]["align"]
         tokens = int(w["n"]) * align["epochs"] * example_tokens(config, task, align["max_length"])
-        cost.update(flops=6 * n * tokens, models=1, trains=1)
+        passes = DEFENCE_PASSES.get(w.get("aligner", "sft"), 1)
+        cost.update(flops=6 * n * tokens * passes, models=1, trains=1)
     elif rule == "finetune_perturbed":
         perturb, grid = config["rebound"]["perturb"], config["rebound"]["grid"]
         tokens = max(grid) * example_tokens(config, task, perturb["max_length"])
+        attack = (config.get("defences") or {}).get("attacks", {}).get(w["algorithm"]) or {}
+        w = {**w, "algorithm": attack.get("algorithm", w["algorithm"])}
+        if w.get("aligner") == "mix":  # the mixed-in aligning examples are trained on too
+            tokens *= 1 + config["defences"]["mix"]["share"]
         passes = ENGINE_PASSES.get(w["algorithm"])
         if passes is None:  # grpo: sample a group per prompt, then train on it
             passes = perturb["num_generations"] * (3 + 1 + 1)

@@ -176,7 +176,8 @@ def finetune_perturbed(
         )
         records = train_resumably(trainer, work / "trainer")
         drop(work / "trainer")  # the optimizer state: not needed once the run is complete
-        write_metrics(metrics_table(loss_rows(records), algorithm=algorithm, **meta), metrics_path)
+        table = metrics_table(loss_rows(records), **{"algorithm": algorithm, **meta})
+        write_metrics(table, metrics_path)
 
 
 def own_samples(model, tokenizer, pool, params: Mapping[str, Any], seed: int):

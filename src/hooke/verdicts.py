@@ -227,6 +227,19 @@ def verdict_table(
     return pd.DataFrame(rows)
 
 
+def margin_runs(con) -> pd.DataFrame:
+    """Setting II's readouts per run, seed and grid point, with `reference`: the base's
+    margin, signed toward the run's aligning pole (the curve model's floor)."""
+    from hooke.aggregate import run_sql
+
+    runs = run_sql(con, "rebound_runs", {"setting": "rebound"})
+    reference = run_sql(con, "rebound_base_margin")
+    runs = runs.merge(reference, on=["base", "task"], how="left")
+    sign = np.where(runs.direction == "positive_first", 1.0, -1.0)
+    runs["reference"] = sign * runs.pop("margin_positive")  # toward the aligning pole
+    return runs
+
+
 def judge(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     """The verdict table, the rebound curve fits and the compression law's synthetic runs from
     the `metrics` and `examples` views of `con` (Setting II parts only where the config has
@@ -237,13 +250,9 @@ def judge(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     gaps, law = run_sql(con, "resistance_heldout_gaps"), run_sql(con, "compression_law")
     runs, axes, fits, controls = (pd.DataFrame() for _ in range(4))
     if params["rebound"]:
-        runs = run_sql(con, "rebound_runs", {"setting": "rebound"})
+        runs = margin_runs(con)
         controls = run_sql(con, "rebound_runs", {"setting": REBOUND_CONTROL})
         axes = run_sql(con, "rebound_axes")
-        reference = run_sql(con, "rebound_base_margin")
-        runs = runs.merge(reference, on=["base", "task"], how="left")
-        sign = np.where(runs.direction == "positive_first", 1.0, -1.0)
-        runs["reference"] = sign * runs.pop("margin_positive")  # toward the aligning pole
         fits = fit_curves(runs.rename(columns={"margin": "value"}), RUN, params.get("seed", 0))
     if len(runs):  # the hypotheses are about the first aligner (the reference method)
         runs = runs[runs.aligner == params.get("aligner", "sft")]
