@@ -301,8 +301,8 @@ def aligner_spec(wildcards):
 
 def defence_grid():
     """(base, task, seed, direction, aligner, volume, algorithm) runs of the benchmark: every
-    method against every attack, at defences.volume, on its base, task and direction (the
-    first of Setting II's), over its seeds."""
+    method against every attack, at defences.volume, on its base and task (by default the
+    first of Setting II's) in Setting II's first direction, over its seeds."""
     setting = config.get("defences") or {}
     if not setting.get("methods"):
         return []
@@ -310,7 +310,7 @@ def defence_grid():
     return [
         {
             "base": setting.get("base") or rebound["bases"][0],
-            "task": rebound["tasks"][0],
+            "task": setting.get("task") or rebound["tasks"][0],
             "seed": s,
             "direction": rebound["directions"][0],
             "aligner": m,

@@ -125,6 +125,14 @@ def test_gpu_smoke_config_plans_every_stage(tmp_path):
             "config key 'defences.base': no base 'nope'",
         ),
         (
+            lambda c: c.update(defences={"methods": ["sft"], "task": "nope"}),
+            "config key 'defences.task': no task 'nope'",
+        ),
+        (
+            lambda c: c.update(defences={"methods": ["sft"], "volume": 10**6}),
+            "config key 'defences.volume': 1000000 exceeds tasks.imdb.data.sizes.positive",
+        ),
+        (
             lambda c: c.update(defences={"booster": {"lamb": -1}}),
             "config key 'defences.booster.lamb': -1 is less than the minimum of 0",
         ),
@@ -219,11 +227,11 @@ def test_download_target_holds_every_fetch_and_they_are_local_rules(tmp_path):
     )
     counts = _rule_counts(result.stdout)
     assert counts == {
-        "download_base": 17,
+        "download_base": 18,  # the defences benchmark's LoRA base among them
         "prepare_data": 4,
         "train_scorer": 4,
         "download": 1,
-        "total": 26,
+        "total": 27,
     }
     snakefile = (ROOT / "Snakefile").read_text()
     assert "localrules:\n    prepare_data,\n    download_base,\n    train_scorer," in snakefile
@@ -241,10 +249,14 @@ def test_paper_config_plans_the_whole_paper_dag_offline(tmp_path):
     assert counts["finetune_inverse"] == 3 * 3 * 3 * 3  # bases x tasks x seeds x pairs
     assert counts["finetune_slices"] == 9 and counts["harvest_responses"] == 81
     # Llama-2-7B: 2 tasks x 2 directions x 4 volumes x 4 algorithms; 14 other bases: main only
-    assert counts["finetune_perturbed"] == 64 + 14 * 2 * 4
-    assert counts["finetune_aligned"] == 16 + 14 * 2 * 4
-    assert counts["download_base"] == 17 and counts["prepare_data"] == 4
-    assert counts["total"] == 795  # with scorers, tables, verdicts, figures, the environment
+    # The defences benchmark on Llama-2-7B with LoRA: 6 methods x 3 attacks x 3 seeds, and
+    # 4 aligned models per seed (anchor and mix perturb SFT's)
+    assert counts["finetune_perturbed"] == 64 + 14 * 2 * 4 + 6 * 3 * 3
+    assert counts["finetune_aligned"] == 16 + 14 * 2 * 4 + 4 * 3
+    assert counts["download_base"] == 18 and counts["prepare_data"] == 4
+    assert counts["rank_defences"] == counts["draw_defences"] == 1
+    # with scorers, tables, verdicts, figures, the environment, the benchmark's base scores
+    assert counts["total"] == 795 + 1 + 54 + 12 + 54 + 3 + 2
 
 
 def test_conda_envs_pin_what_pyproject_pins():

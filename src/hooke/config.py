@@ -123,48 +123,17 @@ def check_aligners(setting: Mapping[str, Any]) -> None:
 
     plugins = setting.get("plugins") or {}
     for name in setting.get("aligners", ["sft"]):
-        _check_aligner(name, plugins, "rebound.aligners", ALIGNMENT_STAGE)
+        check_aligner(name, plugins, "rebound.aligners", ALIGNMENT_STAGE)
 
 
-def _check_aligner(name, plugins, key: str, defences) -> None:
+def check_aligner(name, plugins, key: str, defences) -> None:
+    """`name` is an engine that learns from the pools, one of `defences` or a plugin."""
     known = [*ALIGNING_ENGINES, *defences, *plugins]
     if name not in known:
         raise HookeError(
             f"config key '{key}': '{name}' is neither an engine, a defence nor a key of "
             f"rebound.plugins (known: {', '.join(known)})"
         )
-
-
-def check_defences(config: Mapping[str, Any]) -> None:
-    """The benchmark's methods are aligners or defences, its base exists, and each attack
-    is either an engine as it is or names its engine (an engine's name with other settings
-    would share its paths with Setting II's runs of that engine)."""
-    from hooke.defences import DEFENCES
-
-    setting = config.get("defences") or {}
-    if not setting.get("methods"):
-        return
-    rebound = config.get("rebound")
-    if not rebound:
-        raise HookeError("config key 'defences.methods': the benchmark needs a rebound section")
-    for name in setting["methods"]:
-        _check_aligner(name, rebound.get("plugins") or {}, "defences.methods", DEFENCES)
-    base = setting.get("base")
-    if base is not None and base not in config["bases"]:
-        raise HookeError(f"config key 'defences.base': no base '{base}'")
-    for name, attack in (setting.get("attacks") or {}).items():
-        key = f"defences.attacks.{name}"
-        if name in ENGINES and (
-            set(attack) - {"algorithm"} or attack.get("algorithm") not in (None, name)
-        ):
-            raise HookeError(
-                f"config key '{key}': '{name}' is an engine's name and runs rebound.perturb "
-                "unchanged; give an attack with other settings its own name"
-            )
-        if name not in ENGINES and "algorithm" not in attack:
-            raise HookeError(f"config key '{key}': needs its algorithm ({', '.join(ENGINES)})")
-        if attack.get("algorithm", name) == "grpo" and "mix" in setting["methods"]:
-            raise HookeError(f"config key '{key}': defence 'mix' cannot mix into grpo (no pool)")
 
 
 def check_sample_at(setting: Mapping[str, Any]) -> None:
@@ -266,6 +235,12 @@ def _fill(value: Any, node: Mapping[str, Any], root: Mapping[str, Any]) -> Any:
     return value
 
 
+def check_defences(config: Mapping[str, Any]) -> None:
+    from hooke.defences.config import check_defences as check
+
+    check(config)
+
+
 def check_config(config: Mapping[str, Any], schema_path: str | Path) -> None:
     """Fill the defaults into `config` (in place), then check it: schema, cross-references,
     Setting II's grid, sizes against pools."""
@@ -307,6 +282,11 @@ def check_sizes(config: Mapping[str, Any]) -> None:
                     (task, perturbing, max(rebound["grid"]), "rebound.grid"),
                 ]
             wants.append((task, "prompts", rebound["eval"]["prompts"], "rebound.eval.prompts"))
+        defences = config.get("defences") or {}
+        if defences.get("methods"):
+            task = defences.get("task") or rebound["tasks"][0]
+            aligning = POOLS[rebound.get("directions", ["positive_first"])[0]][0]
+            wants.append((task, aligning, defences["volume"], "defences.volume"))
     for task, split, n, key in wants:
         size = config["tasks"][task]["data"]["sizes"][split]
         if n is not None and n > size:
