@@ -48,6 +48,7 @@ rule aggregate_rebound:
             "Setting II",
             "rebound_curves",
             "rebound_margin",
+            "rebound_rest",
             "rebound_reference",
             "rebound_table3",
             "rebound_slopes",

@@ -197,9 +197,12 @@ def aligned_model_dir(wildcards):
 
 
 def attack(wildcards):
-    """The perturbation of the wildcards' run: an engine as rebound.perturb sets it, or a
-    named attack of the benchmark (defences.attacks) over it."""
+    """The perturbation of the wildcards' run: an engine as rebound.perturb sets it, a
+    named attack of the benchmark (defences.attacks) over it, or the balanced control (SFT on
+    both poles, interleaved)."""
     name = wildcards.algorithm
+    if name == "balanced":
+        return {"algorithm": "sft", "lora": None, "pool": "balanced"}
     spec = dict((config.get("defences") or {}).get("attacks", {}).get(name) or {})
     return {
         "algorithm": spec.pop("algorithm", name),
@@ -251,7 +254,8 @@ def rebound_grid():
     """(base, task, seed, direction, aligner, volume, algorithm) runs of Setting II. Every
     base gets the first direction and algorithm and every aligner; the ablation bases (all
     when unset) get every direction and algorithm. With the base control, volume 0 too (in
-    the first direction only).
+    the first direction only); with the balanced control, algorithm `balanced` at every
+    volume of the ablation bases (first direction and aligner).
     """
     setting = config.get("rebound")
     if not setting:
@@ -268,6 +272,23 @@ def rebound_grid():
             [0] if "base" in setting.get("controls", []) else []
         )
         aligners = setting.get("aligners", ["sft"])
+        # the balanced control: each aligned model of the full bases fine-tuned on both poles
+        balanced = full and "balanced" in setting.get("controls", [])
+        runs += [
+            {
+                "base": b,
+                "task": t,
+                "seed": s,
+                "direction": setting["directions"][0],
+                "aligner": aligners[0],
+                "n": n,
+                "algorithm": "balanced",
+            }
+            for t in setting["tasks"]
+            for s in setting["seeds"]
+            for n in setting["volumes"]
+            if balanced
+        ]
         runs += [
             {
                 "base": b,

@@ -27,7 +27,7 @@ with entry(snakemake, seed=int(w.seed), trains=True):
         params.grid,
         params.train,
         # the metrics' `algorithm` column: the wildcard (an engine, or a benchmark attack)
-        job_meta(snakemake, shaped_by(params), rebound_setting(int(w.n)), omit=("n",)),
+        job_meta(snakemake, shaped_by(params), rebound_setting(int(w.n), w.algorithm), omit=("n",)),
         trust_remote_code=params.trust_remote_code,
         lora=params.lora,
         scorer_dir=inputs.get("scorer") or None,

@@ -15,7 +15,11 @@ with entry(snakemake, seed=int(snakemake.wildcards.seed)):
         snakemake.output.metrics,
         params.grid,
         params.eval,
-        job_meta(snakemake, params.eval, rebound_setting(int(snakemake.wildcards.n))),
+        job_meta(
+            snakemake,
+            params.eval,
+            rebound_setting(int(snakemake.wildcards.n), snakemake.wildcards.algorithm),
+        ),
         data={"aligned": inputs.aligning, "heldout": inputs.heldout},
         pretrain_tokens=params.pretrain_tokens,
         trust_remote_code=params.trust_remote_code,

@@ -125,6 +125,12 @@ def test_gpu_smoke_config_plans_every_stage(tmp_path):
             "config key 'defences.base': no base 'nope'",
         ),
         (
+            lambda c: c.update(
+                defences={"methods": ["sft", "booster"]}, accelerate={"deepspeed": "zero3"}
+            ),
+            "config key 'accelerate.deepspeed': Booster needs whole weights; use zero2 or null",
+        ),
+        (
             lambda c: c.update(defences={"methods": ["sft"], "task": "nope"}),
             "config key 'defences.task': no task 'nope'",
         ),
@@ -309,7 +315,8 @@ def test_setting_iii_axes_expand_the_rebound_dag(tmp_path):
 
 def test_powered_config_plans_its_design(tmp_path):
     """config/powered.yaml: five schedule-complete bases; Setting I with an SFT run per seed;
-    Setting II with the base control (volume 0) beside five volumes, for every seed."""
+    Setting II with the base control (volume 0) beside five volumes, for every seed, and the
+    balanced control at every volume and seed of the main (ablation) base."""
     from conftest import ROOT, snakemake
 
     config = yaml.safe_load((ROOT / "config" / "powered.yaml").read_text())
@@ -322,9 +329,12 @@ def test_powered_config_plans_its_design(tmp_path):
     assert resistance["sft"]["per_seed"] and counts["finetune_slices"] == seeds
     assert counts["harvest_responses"] == seeds * resistance["sft"]["slices"]
     bases, runs = len(setting["bases"]), len(setting["seeds"]) * (len(setting["volumes"]) + 1)
-    assert setting["controls"] == ["base"] and counts["pretrain_slices"] == bases
+    assert setting["controls"] == ["base", "balanced"] and counts["pretrain_slices"] == bases
     assert counts["finetune_aligned"] == bases * runs
-    assert counts["finetune_perturbed"] == runs * (len(setting["algorithms"]) + bases - 1)
+    balanced = len(setting["seeds"]) * len(setting["volumes"])
+    assert (
+        counts["finetune_perturbed"] == runs * (len(setting["algorithms"]) + bases - 1) + balanced
+    )
 
 
 def test_left_out_keys_take_their_schema_defaults():

@@ -354,6 +354,7 @@ def test_a_user_plugin_and_the_defences_benchmark_run_through_the_whole_dag(
         config["rebound"]["plugins"] = {
             "anchored": {"factory": "anchored_sft:factory", "params": {"anchor_weight": 10.0}}
         }
+        config["rebound"]["controls"] = ["base", "balanced"]
         config["defences"] = {
             "methods": ["sft", "anchored", "vaccine", "mix"],
             "attacks": {
@@ -365,10 +366,10 @@ def test_a_user_plugin_and_the_defences_benchmark_run_through_the_whole_dag(
 
     changed = _changed_config(tmp_path, edit)
     jobs = planned_jobs(copied_run, changed)
-    # anchored: 2 volumes x 2 algorithms; the benchmark adds 6 runs (sft x sft and anchored
-    # x sft are Setting II's) and vaccine's aligned model
-    assert jobs["finetune_aligned"] == 3 and jobs["finetune_perturbed"] == 10
-    assert jobs["score_rebound"] == 10 and "score_base" not in jobs
+    # anchored: 2 volumes x 2 algorithms; the balanced control: 2 volumes; the benchmark adds
+    # 6 runs (sft x sft and anchored x sft are Setting II's) and vaccine's aligned model
+    assert jobs["finetune_aligned"] == 3 and jobs["finetune_perturbed"] == 12
+    assert jobs["score_rebound"] == 12 and "score_base" not in jobs
     assert jobs["rank_defences"] == 1 and jobs["draw_defences"] == 1
     snakemake(copied_run, "all", configfile=changed)
     run = "micro-8k/imdb/positive_first/anchored/seed-0"
@@ -378,8 +379,13 @@ def test_a_user_plugin_and_the_defences_benchmark_run_through_the_whole_dag(
     )
     margin = pd.read_csv(copied_run / "results/tables/rebound_margin.csv")
     assert set(margin.aligner) == {"sft", "anchored"}
+    assert set(margin.algorithm) == {"sft", "dpo", "balanced"}
+    # the balanced control: per volume, where the margin rests and the KL floor
+    rest = pd.read_csv(copied_run / "results/tables/rebound_rest.csv")
+    assert rest.aligned.tolist() == [16, 32] and rest.examples_seen.eq(16).all()
+    assert rest[["margin_aligned", "margin_rest", "kl_floor"]].notna().all().all()
     after = pd.read_csv(copied_run / "results/tables/verdicts.csv")
-    pd.testing.assert_frame_equal(before, after)
+    pd.testing.assert_frame_equal(before, after)  # the controls stay out of the verdicts
     table = pd.read_csv(copied_run / "results/tables/defences.csv")
     methods = ["sft", "anchored", "vaccine", "mix"]
     assert set(table.method) == set(methods)

@@ -363,3 +363,23 @@ def test_aligners_dpo_and_a_plugin_align_and_errors_name_the_plugin(tmp_path, mo
     ):
         with pytest.raises(HookeError, match=message):
             alignment_trainer(spec, model, tokenizer, pool, opposite, params, tmp_path, 0, [])
+
+
+def test_the_balanced_control_takes_both_poles_in_turn_and_is_kept_apart(tmp_path):
+    from hooke.metrics import REBOUND_BALANCED, rebound_setting
+    from hooke.rebound import balanced_pool
+
+    negative, positive = _pools(tmp_path)
+    perturb, aligning = pd.read_parquet(negative), pd.read_parquet(positive)
+    stream = balanced_pool(perturb, aligning, 5, "pool")
+    assert stream.response.tolist() == [
+        perturb.response[0],
+        aligning.response[0],
+        perturb.response[1],
+        aligning.response[1],
+        perturb.response[2],
+    ]
+    with pytest.raises(HookeError, match="pool: the balanced control needs 17 examples"):
+        balanced_pool(perturb, aligning, 33, "pool")
+    assert rebound_setting(16, "balanced") == REBOUND_BALANCED
+    assert rebound_setting(16, "sft") == "rebound" and rebound_setting(0) == "rebound_control"

@@ -120,6 +120,8 @@ def job_cost(config, rule: str, w: Mapping[str, str], n: int) -> dict[str, float
         perturb, grid = config["rebound"]["perturb"], config["rebound"]["grid"]
         tokens = max(grid) * example_tokens(config, task, perturb["max_length"])
         attack = (config.get("defences") or {}).get("attacks", {}).get(w["algorithm"]) or {}
+        if w["algorithm"] == "balanced":  # the balanced control: SFT on both poles
+            attack = {"algorithm": "sft"}
         w = {**w, "algorithm": attack.get("algorithm", w["algorithm"])}
         if w.get("aligner") == "mix":  # the mixed-in aligning examples are trained on too
             tokens *= 1 + config["defences"]["mix"]["share"]

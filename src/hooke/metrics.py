@@ -48,11 +48,16 @@ ADDED = {"aligner"}
 
 
 REBOUND_CONTROL = "rebound_control"
+REBOUND_BALANCED = "rebound_balanced"
+BALANCED = "balanced"  # the balanced control's name on the {algorithm} axis
 
 
-def rebound_setting(n: int) -> str:
-    """The setting of a rebound run aligned on `n` examples: the base control's runs (n = 0)
-    are kept apart, so that no table or verdict of the aligned runs reads them."""
+def rebound_setting(n: int, algorithm: str | None = None) -> str:
+    """The setting of a rebound run aligned on `n` examples: the controls' runs (the base
+    control, n = 0; the balanced control, algorithm `balanced`) are kept apart, so that no
+    verdict of the aligned runs reads them."""
+    if algorithm == BALANCED:
+        return REBOUND_BALANCED
     return REBOUND_CONTROL if n == 0 else "rebound"
 
 

@@ -147,6 +147,8 @@ def finetune_perturbed(
     if len(pool) < total:
         raise HookeError(f"{perturb_path}: {len(pool)} examples, rebound.grid needs {total}")
     aligning = opposite = read_split(opposite_path, ["prompt", "response"])
+    if params.get("pool") == "balanced":
+        pool = balanced_pool(pool, aligning, total, perturb_path)
     if params.get("pairs", "pools") == "own_samples" and engine(algorithm).contrastive:
         opposite = own_samples(model, tokenizer, pool.head(total), params, meta["seed"])
     fingerprint = config_hash(
@@ -178,6 +180,19 @@ def finetune_perturbed(
         drop(work / "trainer")  # the optimizer state: not needed once the run is complete
         table = metrics_table(loss_rows(records), **{"algorithm": algorithm, **meta})
         write_metrics(table, metrics_path)
+
+
+def balanced_pool(perturb, aligning, total: int, where):
+    """The balanced control's stream (rebound.controls: balanced): both poles' examples in
+    turn, total of them — the same format and template as the perturbation, no pull toward
+    either pole: where the margin rests and the floor of the KL to the base."""
+    import pandas as pd
+
+    half = (total + 1) // 2
+    if min(len(perturb), len(aligning)) < half:
+        raise HookeError(f"{where}: the balanced control needs {half} examples of each pole")
+    rows = [frame.iloc[i] for i in range(half) for frame in (perturb, aligning)][:total]
+    return pd.DataFrame(rows)[["prompt", "response"]].reset_index(drop=True)
 
 
 def own_samples(model, tokenizer, pool, params: Mapping[str, Any], seed: int):

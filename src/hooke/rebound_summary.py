@@ -210,6 +210,7 @@ def rebound_tables(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     return {
         "rebound_curves": curves,
         "rebound_margin": run_sql(con, "rebound_margin"),
+        "rebound_rest": run_sql(con, "rebound_rest"),
         "rebound_reference": run_sql(con, "rebound_reference"),
         "rebound_table3": table3(curves, params["epsilon"]),
         "rebound_slopes": slope_table,

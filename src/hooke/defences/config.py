@@ -15,6 +15,13 @@ def check_defences(config: Mapping[str, Any]) -> None:
     is either an engine as it is or names its engine (an engine's name with other settings
     would share its paths with Setting II's runs of that engine)."""
     setting = config.get("defences") or {}
+    aligners = (config.get("rebound") or {}).get("aligners", [])
+    zero3 = str((config.get("accelerate") or {}).get("deepspeed") or "").startswith("zero3")
+    if zero3 and "booster" in [*setting.get("methods", []), *aligners]:
+        # Booster takes gradients of the weights themselves, which ZeRO-3 partitions
+        raise HookeError(
+            "config key 'accelerate.deepspeed': Booster needs whole weights; use zero2 or null"
+        )
     if not setting.get("methods"):
         return
     rebound = config.get("rebound")
@@ -28,6 +35,8 @@ def check_defences(config: Mapping[str, Any]) -> None:
             raise HookeError(f"config key 'defences.{key}': no {key} '{name}'")
     for name, attack in (setting.get("attacks") or {}).items():
         key = f"defences.attacks.{name}"
+        if name == "balanced":
+            raise HookeError(f"config key '{key}': 'balanced' is the balanced control's name")
         if name in ENGINES and (
             set(attack) - {"algorithm"} or attack.get("algorithm") not in (None, name)
         ):
