@@ -125,12 +125,6 @@ def test_gpu_smoke_config_plans_every_stage(tmp_path):
             "config key 'defences.base': no base 'nope'",
         ),
         (
-            lambda c: c.update(
-                defences={"methods": ["sft", "booster"]}, accelerate={"deepspeed": "zero3"}
-            ),
-            "config key 'accelerate.deepspeed': Booster needs whole weights; use zero2 or null",
-        ),
-        (
             lambda c: c.update(defences={"methods": ["sft"], "task": "nope"}),
             "config key 'defences.task': no task 'nope'",
         ),

@@ -336,3 +336,65 @@ def test_the_benchmark_ranks_rebound_speed_with_ties_worst_cases_and_utility():
     assert row.loc[("slow", "sft"), "d_bpb_pretrain"] == pytest.approx(0.1)
     assert row.loc[("sft", "sft"), "d_bpb_pretrain"] == 0
     assert list(dict.fromkeys(table.attack)) == ["sft", "hot", WORST]
+
+
+def test_attacks_as_a_grid_are_named_and_planned(tmp_path):
+    """defences.attack_grid: algorithms x learning rates x LoRA or not, each named after its
+    settings beside the named attacks, and each a run of the DAG."""
+    import yaml
+    from conftest import load_test_config, snakemake
+
+    from hooke.defences import attacks
+
+    grid = {
+        "algorithms": ["sft", "dpo"],
+        "learning_rates": [0.0005, 0.001],
+        "lora": [None, {"r": 8}],
+    }
+    table = attacks({"attacks": {"sft": {}}, "attack_grid": grid})
+    assert len(table) == 1 + 8 and table["sft"] == {}
+    assert table["dpo-lr0.001-lora-r8"] == {
+        "algorithm": "dpo",
+        "learning_rate": 0.001,
+        "lora": {"r": 8},
+    }
+    assert table["sft-lr0.0005-full"] == {"algorithm": "sft", "learning_rate": 0.0005}
+    config = load_test_config()
+    config["defences"] = {
+        "methods": ["sft"],
+        "volume": 16,
+        "attack_grid": {
+            "algorithms": ["sft"],
+            "learning_rates": [0.001, 0.002],
+            "lora": [None, {"r": 4}],
+        },
+    }
+    path = tmp_path / "grid.yaml"
+    path.write_text(yaml.safe_dump(config))
+    out = snakemake(tmp_path, "-n", "defences", configfile=path).stdout
+    for name in (
+        "sft-lr0.001-full",
+        "sft-lr0.002-full",
+        "sft-lr0.001-lora-r4",
+        "sft-lr0.002-lora-r4",
+    ):
+        assert f"perturbed-16-{name}/metrics.parquet" in out
+    assert "perturbed-16-sft/metrics.parquet" in out  # the default attack stays
+
+
+def test_booster_and_anchor_jobs_run_zero2_where_the_config_asks_for_zero3(capsys):
+    from types import SimpleNamespace
+
+    from hooke.script import job_accelerate
+
+    def job(aligner, stage):
+        return SimpleNamespace(
+            config={"accelerate": {"deepspeed": stage, "precision": "auto"}},
+            wildcards={"aligner": aligner, "seed": "0"},
+        )
+
+    assert job_accelerate(job("booster", "zero3_offload"))["deepspeed"] == "zero2_offload"
+    assert job_accelerate(job("anchor", "zero3"))["deepspeed"] == "zero2"
+    assert "booster needs whole weights" in capsys.readouterr().out
+    assert job_accelerate(job("vaccine", "zero3"))["deepspeed"] == "zero3"
+    assert job_accelerate(job("booster", "zero2")) == {"deepspeed": "zero2", "precision": "auto"}

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hooke.defences import attacks
+
 TOKENS_PER_WORD = 1.4  # byte-level BPE on English prose: ~1.3-1.5
 # Training FLOPs per token relative to one forward pass (2N), per perturbation engine: rows
 # per example × (3 for forward + backward, + 1 for a frozen reference model's forward).
@@ -119,7 +121,7 @@ def job_cost(config, rule: str, w: Mapping[str, str], n: int) -> dict[str, float
     elif rule == "finetune_perturbed":
         perturb, grid = config["rebound"]["perturb"], config["rebound"]["grid"]
         tokens = max(grid) * example_tokens(config, task, perturb["max_length"])
-        attack = (config.get("defences") or {}).get("attacks", {}).get(w["algorithm"]) or {}
+        attack = attacks(config.get("defences")).get(w["algorithm"]) or {}
         if w["algorithm"] == "balanced":  # the balanced control: SFT on both poles
             attack = {"algorithm": "sft"}
         w = {**w, "algorithm": attack.get("algorithm", w["algorithm"])}

@@ -90,7 +90,7 @@ def entry(
             log_path,
             show_progress,
             snakemake.config.get("checkpoint_every", 100),
-            snakemake.config.get("accelerate"),
+            job_accelerate(snakemake),
             uses_torch,
         )
         template = getattr(snakemake.params, "template", None)
@@ -108,6 +108,21 @@ def entry(
         sys.stderr.flush()
         os.write(real_stderr, message.encode())
         sys.exit(1)
+
+
+def job_accelerate(snakemake: Any) -> dict[str, Any] | None:
+    """The config's `accelerate`, but ZeRO-2 in place of ZeRO-3 for a defence that takes
+    gradients of, or distances between, whole weights (hooke.defences.WHOLE_WEIGHTS), which
+    ZeRO-3 partitions; said in the job's log."""
+    from hooke.defences import WHOLE_WEIGHTS
+
+    settings = dict(snakemake.config.get("accelerate") or {})
+    stage = str(settings.get("deepspeed") or "")
+    aligner = dict(snakemake.wildcards.items()).get("aligner")
+    if aligner in WHOLE_WEIGHTS and stage.startswith("zero3"):
+        settings["deepspeed"] = stage.replace("zero3", "zero2")
+        print(f"{aligner} needs whole weights: DeepSpeed {stage} -> {settings['deepspeed']}")
+    return settings or None
 
 
 def launch_if_asked(snakemake: Any) -> None:

@@ -20,6 +20,9 @@ from typing import Any
 ALIGNMENT_STAGE = ("vaccine", "repnoise", "booster")
 PERTURBATION_STAGE = ("anchor", "mix")
 DEFENCES = ALIGNMENT_STAGE + PERTURBATION_STAGE
+# Defences that read the weights themselves (Booster's gradients, the anchor's distance): their
+# jobs run ZeRO-2 where the config asks for ZeRO-3, which partitions the weights.
+WHOLE_WEIGHTS = ("booster", "anchor")
 
 # The papers' defaults (their released code for the LLM settings).
 DEFAULTS: dict[str, dict[str, float]] = {
@@ -29,6 +32,27 @@ DEFAULTS: dict[str, dict[str, float]] = {
     "anchor": {"alpha": 0.1},  # L2-SP weight on ||theta - theta_aligned||^2
     "mix": {"share": 0.25},  # aligning examples mixed per perturbing example
 }
+
+
+def attacks(setting: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The benchmark's attacks by name: `defences.attacks` as named, then the cross product of
+    `defences.attack_grid` (algorithms x learning rates x LoRA or not), each named
+    `<algorithm>-lr<rate>-<full|lora-r<rank>>`."""
+    setting = setting or {}
+    named = {name: dict(spec or {}) for name, spec in (setting.get("attacks") or {}).items()}
+    grid = setting.get("attack_grid") or {}
+    if not grid:
+        return named
+    for algorithm in grid["algorithms"]:
+        for rate in grid["learning_rates"]:
+            for lora in grid.get("lora") or [None]:
+                kind = f"lora-r{lora.get('r', 16)}" if lora else "full"
+                entry = {"algorithm": algorithm, "learning_rate": rate}
+                named[f"{algorithm}-lr{rate:g}-{kind}"] = {
+                    **entry,
+                    **({"lora": lora} if lora else {}),
+                }
+    return named
 
 
 def spec(name: str, settings: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hooke.config import ENGINES, check_aligner
-from hooke.defences import DEFENCES
+from hooke.defences import DEFENCES, attacks
 from hooke.errors import HookeError
 
 
@@ -15,13 +15,6 @@ def check_defences(config: Mapping[str, Any]) -> None:
     is either an engine as it is or names its engine (an engine's name with other settings
     would share its paths with Setting II's runs of that engine)."""
     setting = config.get("defences") or {}
-    aligners = (config.get("rebound") or {}).get("aligners", [])
-    zero3 = str((config.get("accelerate") or {}).get("deepspeed") or "").startswith("zero3")
-    if zero3 and "booster" in [*setting.get("methods", []), *aligners]:
-        # Booster takes gradients of the weights themselves, which ZeRO-3 partitions
-        raise HookeError(
-            "config key 'accelerate.deepspeed': Booster needs whole weights; use zero2 or null"
-        )
     if not setting.get("methods"):
         return
     rebound = config.get("rebound")
@@ -33,7 +26,9 @@ def check_defences(config: Mapping[str, Any]) -> None:
         name = setting.get(key)
         if name is not None and name not in config[section]:
             raise HookeError(f"config key 'defences.{key}': no {key} '{name}'")
-    for name, attack in (setting.get("attacks") or {}).items():
+    if not attacks(setting):
+        raise HookeError("config key 'defences.attacks': the benchmark needs an attack")
+    for name, attack in attacks(setting).items():
         key = f"defences.attacks.{name}"
         if name == "balanced":
             raise HookeError(f"config key '{key}': 'balanced' is the balanced control's name")
