@@ -203,7 +203,7 @@ def attack(wildcards):
     name = wildcards.algorithm
     if name == "balanced":
         return {"algorithm": "sft", "lora": None, "pool": "balanced"}
-    spec = dict((config.get("defences") or {}).get("attacks", {}).get(name) or {})
+    spec = dict(defences.attacks(config.get("defences")).get(name) or {})
     return {
         "algorithm": spec.pop("algorithm", name),
         "lora": spec.pop("lora", None),
@@ -340,7 +340,7 @@ def defence_grid():
         }
         for s in setting.get("seeds") or rebound["seeds"]
         for m in setting["methods"]
-        for a in setting["attacks"]
+        for a in defences.attacks(setting)
     ]
 
 
