@@ -26,7 +26,7 @@ DEFENCES_CONFIG = $(CURDIR)/config/config.yaml $(CURDIR)/config/defences.yaml
 defences: setup
 	$(SNAKEMAKE) defences --snakefile Snakefile --configfile $(DEFENCES_CONFIG) \
 	  --directory $(DEFENCES) --cores all --set-threads pretrain_slices=1
-	cat $(DEFENCES)/results/tables/defences.md
+	$(PY) -m hooke.summary $(DEFENCES)/results
 
 # The powered miniature (config/powered.yaml: the design of docs/RESULTS.md, about 2 h on
 # 2 cores), in its own working directory so that its results and the default's stay apart.

@@ -328,6 +328,7 @@ def test_the_benchmark_ranks_rebound_speed_with_ties_worst_cases_and_utility():
     # never half-way within the grid: counted at the grid's end, and ranked first
     frozen = row.loc[("frozen", "sft")]
     assert frozen.censored == 3 and frozen.half_gain == 400 and frozen["rank"] == 1
+    assert frozen.ci_high == math.inf  # a lower bound: open above
     # slow and slower overlap: one rank, each naming the other; sft is behind both
     assert row.loc[("slow", "sft"), "rank"] == row.loc[("slower", "sft"), "rank"] == 2
     assert row.loc[("slow", "sft"), "tied_with"] == "slower"
@@ -398,3 +399,20 @@ def test_booster_and_anchor_jobs_run_zero2_where_the_config_asks_for_zero3(capsy
     assert "booster needs whole weights" in capsys.readouterr().out
     assert job_accelerate(job("vaccine", "zero3"))["deepspeed"] == "zero3"
     assert job_accelerate(job("booster", "zero2")) == {"deepspeed": "zero2", "precision": "auto"}
+
+
+def test_the_terminal_summary_lists_each_methods_worst_case(tmp_path):
+    from hooke.defences.ranking import defences_table
+    from hooke.summary import summarise
+
+    table, _ = defences_table(_planted_runs(), ["sft", "slow", "slower", "frozen", "unaligned"])
+    (tmp_path / "tables").mkdir()
+    table.to_csv(tmp_path / "tables" / "defences.csv", index=False)
+    lines = summarise(tmp_path).splitlines()
+    start = lines.index(
+        "Defences benchmark (worst case over attacks; half-gain point: more is slower):"
+    )
+    worst = lines[start + 1 : start + 6]
+    assert worst[0].split()[:4] == ["#1", "frozen", "400.0", "[400.0,"] and "inf]" in worst[0]
+    assert "under hot" in worst[1] and "tied with slower" in worst[1]
+    assert worst[-1].split()[:2] == ["—", "unaligned"]

@@ -102,6 +102,26 @@ def _scaling(tables: Path) -> list[str]:
     return lines
 
 
+def _defences(tables: Path) -> list[str]:
+    """The benchmark: each method's worst case, ranked, with its CI and utility cost."""
+    path = tables / "defences.csv"
+    if not path.is_file() or path.stat().st_size <= 1:
+        return []
+    frame = pd.read_csv(path)
+    worst = frame[frame.attack == "worst case"]
+    if worst.empty:
+        return []
+    lines = ["Defences benchmark (worst case over attacks; half-gain point: more is slower):"]
+    for r in worst.itertuples():
+        rank = "—" if pd.isna(r.rank) else f"#{int(r.rank)}"
+        lines.append(
+            f"  {rank:>3} {r.method:<9} {r.half_gain:8.1f} [{r.ci_low:.1f}, {r.ci_high:.1f}] "
+            f"under {r.worst_attack}; Δbpb pre-training {r.d_bpb_pretrain:+.4f}"
+            + (f"; tied with {r.tied_with}" if isinstance(r.tied_with, str) else "")
+        )
+    return lines
+
+
 def _verdicts(tables: Path) -> list[str]:
     """The verdict table, first: each hypothesis with its estimate, CI, p, MDE and verdict."""
     path = tables / "verdicts.csv"
@@ -125,6 +145,7 @@ def _verdicts(tables: Path) -> list[str]:
 def summarise(results: Path) -> str:
     tables, figures = results / "tables", results / "figures"
     lines = _verdicts(tables) + _resistance(tables) + _rebound(tables) + _scaling(tables)
+    lines += _defences(tables)
     scorer = tables / "scorer.csv"
     if scorer.is_file():
         for row in pd.read_csv(scorer).itertuples():

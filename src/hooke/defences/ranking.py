@@ -87,7 +87,8 @@ def speed(fits: pd.DataFrame, alpha: float) -> dict[str, Any]:
             **out,
             "half_gain": summary["estimate"],
             "ci_low": summary["ci_low"],
-            "ci_high": summary["ci_high"],
+            # a censored seed counts at the grid's end, a lower bound: the CI is open above
+            "ci_high": math.inf if out["censored"] else summary["ci_high"],
             "ci_from": "seeds",
         }
     row = fits.iloc[0]
