@@ -23,6 +23,7 @@ rule rank_defences:
         runtime=10,
     params:
         methods=config.get("defences", {}).get("methods", []),
+        attacks=list(defences.attacks(config.get("defences"))),
         alpha=config["verdicts"]["alpha"],
         seed=config["verdicts"]["seed"],
     script:

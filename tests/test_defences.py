@@ -336,7 +336,9 @@ def test_the_benchmark_ranks_rebound_speed_with_ties_worst_cases_and_utility():
     assert math.isnan(row.loc[("unaligned", "sft"), "rank"])  # no gain, no rank
     assert row.loc[("slow", "sft"), "d_bpb_pretrain"] == pytest.approx(0.1)
     assert row.loc[("sft", "sft"), "d_bpb_pretrain"] == 0
-    assert list(dict.fromkeys(table.attack)) == ["sft", "hot", WORST]
+    assert list(dict.fromkeys(table.attack)) == ["sft", "hot", WORST]  # as they come
+    ordered, _ = defences_table(_planted_runs(), methods, attacks=["hot", "sft"])
+    assert list(dict.fromkeys(ordered.attack)) == ["hot", "sft", WORST]  # the config's order
 
 
 def test_attacks_as_a_grid_are_named_and_planned(tmp_path):

@@ -135,11 +135,16 @@ def stage(method: str) -> str:
 
 
 def defences_table(
-    runs: pd.DataFrame, methods: Sequence[str], alpha: float = 0.05, seed: int = 0
+    runs: pd.DataFrame,
+    methods: Sequence[str],
+    alpha: float = 0.05,
+    seed: int = 0,
+    attacks: Sequence[str] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The benchmark table from Setting II readouts of its runs (hooke.verdicts.margin_runs):
-    a row per (method, attack) and one per method for its worst case, ranked per attack;
-    and the per-run fits behind it."""
+    a row per (method, attack) and one per method for its worst case, ranked per attack, the
+    attacks in the order of `attacks` (the config's; others after them); and the per-run
+    fits behind it."""
     fits = run_fits(runs, seed)
     if fits.empty:
         return pd.DataFrame(columns=COLUMNS), fits
@@ -158,7 +163,7 @@ def defences_table(
     table = table.join(utility, on="method")
     table.insert(1, "stage", table.method.map(stage))
     order = {m: i for i, m in enumerate(methods)}
-    attacks = [a for a in dict.fromkeys(runs.algorithm)] + [WORST]
+    attacks = [*dict.fromkeys([*attacks, *runs.algorithm]), WORST]
     table["_a"] = table.attack.map({a: i for i, a in enumerate(attacks)})
     table["_m"] = table.method.map(order)
     table = table.sort_values(["_a", "rank", "_m"]).reset_index(drop=True)
