@@ -97,7 +97,8 @@ def _align(model, tokenizer, pool_path, n, params, meta, aligner, opposite_path,
             model, tokenizer, data, params, out, [], meta["seed"], epochs=epochs, resumable=True
         )
     from hooke.aligners import alignment_trainer
-    from hooke.defences import align_with_defence, is_defence
+    from hooke.defences import is_defence
+    from hooke.defences.align import align_with_defence
 
     pool = read_split(pool_path, ["prompt", "response"])
     if len(pool) < n:
