@@ -228,12 +228,16 @@ def attack_lora(wildcards):
     return canonical(attack(wildcards)["lora"]) or base_lora(wildcards)
 
 
+def defence_spec(name):
+    """A defence as its jobs receive it: its name and config settings (hooke.defences)."""
+    return canonical(defences.spec(name, (config.get("defences") or {}).get(name)))
+
+
 def perturbation_guard(wildcards):
     """A fine-tuning-stage defence guarding the perturbation (hooke.defences), or None."""
     if wildcards.aligner not in defences.PERTURBATION_STAGE:
         return None
-    name = wildcards.aligner
-    return canonical(defences.spec(name, (config.get("defences") or {}).get(name)))
+    return defence_spec(wildcards.aligner)
 
 
 def reward_scorer(wildcards):
@@ -315,7 +319,7 @@ def aligner_spec(wildcards):
     (hooke.defences), or a plugin's factory and params."""
     name = wildcards.aligner
     if name in defences.ALIGNMENT_STAGE:
-        return canonical(defences.spec(name, (config.get("defences") or {}).get(name)))
+        return defence_spec(name)
     plugins = config.get("rebound", {}).get("plugins") or {}
     return canonical(plugins[name]) if name in plugins else name
 
@@ -346,15 +350,7 @@ def defence_grid():
 
 def defence_metrics(wildcards=None):
     """The benchmark's score files, and its base's reference scores."""
-    runs = defence_grid()
-    scores = [rules.score_rebound.output.metrics.format(**run) for run in runs]
-    bases = {
-        rules.score_base.output.metrics.format(
-            base=r["base"], task=r["task"], seed=r["seed"]
-        )
-        for r in runs
-    }
-    return scores + sorted(bases)
+    return score_files(defence_grid())
 
 
 def defence_targets():
@@ -366,7 +362,11 @@ def defence_targets():
 
 def rebound_metrics(wildcards=None):
     """Every Setting II score file, and the base models' reference scores."""
-    runs = rebound_grid()
+    return score_files(rebound_grid())
+
+
+def score_files(runs):
+    """The score files of `runs`, and their bases' reference scores."""
     scores = [rules.score_rebound.output.metrics.format(**run) for run in runs]
     bases = {
         rules.score_base.output.metrics.format(
