@@ -329,6 +329,10 @@ def test_the_benchmark_ranks_rebound_speed_with_ties_worst_cases_and_utility():
     frozen = row.loc[("frozen", "sft")]
     assert frozen.censored == 3 and frozen.half_gain == 400 and frozen["rank"] == 1
     assert frozen.ci_high == math.inf  # a lower bound: open above
+    one, _ = defences_table(_planted_runs().query("seed == 0"), methods)
+    alone = one.set_index(["method", "attack"]).loc[("frozen", "sft")]
+    assert alone.ci_from == "fit" and (alone.ci_low, alone.ci_high) == (400, math.inf)
+    assert alone["rank"] == 1  # one censored seed still ranks, on its lower bound
     # slow and slower overlap: one rank, each naming the other; sft is behind both
     assert row.loc[("slow", "sft"), "rank"] == row.loc[("slower", "sft"), "rank"] == 2
     assert row.loc[("slow", "sft"), "tied_with"] == "slower"

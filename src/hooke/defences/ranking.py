@@ -92,11 +92,12 @@ def speed(fits: pd.DataFrame, alpha: float) -> dict[str, Any]:
             "ci_from": "seeds",
         }
     row = fits.iloc[0]
-    high = math.inf if row.censored else row.fit_high
+    # censored: the half-gain point lies at the grid's end or beyond, whatever the fit says
+    low, high = (row.grid_end, math.inf) if row.censored else (row.fit_low, row.fit_high)
     return {
         **out,
         "half_gain": float(values[0]),
-        "ci_low": row.fit_low,
+        "ci_low": low,
         "ci_high": high,
         "ci_from": "fit",
     }
