@@ -218,10 +218,7 @@ def build_trainer(
     elif name == "mix":
         if row.needs_reward:
             raise HookeError(f"defences.mix: rebound algorithm '{algorithm}' takes no pool")
-        try:
-            perturb, opposite = mix(perturb, opposite, aligning, batch, settings["share"])
-        except ValueError as exc:
-            raise HookeError(str(exc)) from None
+        perturb, opposite = mix(perturb, opposite, aligning, batch, settings["share"])
         batch += mixed_share(batch, settings["share"])
     args = training_arguments(
         out,

@@ -12,26 +12,8 @@ from __future__ import annotations
 
 from transformers import Trainer
 
+from hooke.defences.guards import anchored
 from hooke.trainer import checkpointing, collator, completion_dataset, training_arguments
-
-
-class AnchoredTrainer(Trainer):
-    def __init__(self, *args, anchor_weight: float, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.anchor_weight = anchor_weight
-        self.anchor = {
-            name: p.detach().clone() for name, p in self.model.named_parameters() if p.requires_grad
-        }
-
-    def compute_loss(self, model, inputs, return_outputs=False, **kwargs):
-        loss, outputs = super().compute_loss(model, inputs, return_outputs=True, **kwargs)
-        penalty = sum(
-            ((p - self.anchor[name]) ** 2).sum()
-            for name, p in model.named_parameters()
-            if name in self.anchor
-        )
-        loss = loss + self.anchor_weight * penalty
-        return (loss, outputs) if return_outputs else loss
 
 
 def factory(*, model, tokenizer, aligning, opposite, params, output_dir, seed, callbacks):
@@ -48,13 +30,13 @@ def factory(*, model, tokenizer, aligning, opposite, params, output_dir, seed, c
         data_seed=seed,
         **checkpointing(),
     )
-    return AnchoredTrainer(
+    # hooke's own L2-SP trainer (the anchor defence's): a plugin may build on hooke's pieces
+    return anchored(Trainer, params["anchor_weight"])(
         model=model,
         args=args,
         train_dataset=data,
         data_collator=collator(tokenizer),
         callbacks=callbacks,
-        anchor_weight=params["anchor_weight"],
     )
 
 

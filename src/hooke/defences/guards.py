@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from hooke.errors import HookeError
+
 
 def anchored(trainer_class, alpha: float):
     """`trainer_class` with the L2-SP pull toward the weights it starts from."""
@@ -71,7 +73,7 @@ def mix(
     extra = mixed_share(batch_size, share)
     steps = math.ceil(len(perturb) / batch_size)
     if len(aligning) < steps * extra:
-        raise ValueError(
+        raise HookeError(
             f"defences.mix: {steps * extra} aligning examples needed, the pool holds "
             f"{len(aligning)}"
         )
