@@ -1,4 +1,7 @@
-# Pre-train a tiny Llama-shaped model from scratch, saving a slice at each token budget.
+# Pre-train a tiny Llama-shaped model from scratch, saving a slice at each token budget. One
+# thread: a second speeds a tiny model's step by only ~1.25x (bench/results.md: the run at
+# 0.8x its one-thread floor), so two runs side by side use 2 cores better than one run on
+# both. profiles/slurm gives cluster jobs more.
 rule pretrain_slices:
     input:
         text=pretrain_text,
@@ -10,7 +13,7 @@ rule pretrain_slices:
         "benchmarks/pretrain_slices/{run}.tsv"
     conda:
         "../envs/train.yaml"
-    threads: 2
+    threads: 1
     resources:
         mem_mb=4000,
         runtime=120,

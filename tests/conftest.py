@@ -1,4 +1,8 @@
-"""Shared fixtures: the repository root, the tiny test config, and a completed tiny run."""
+"""Shared fixtures: the repository root, the tiny test config, and a completed tiny run.
+
+`make test` runs the suite on two pytest-xdist workers: the tiny run is made once for both
+(the first worker to ask makes it, the other waits on a lock), the longest tests are sent
+first, and tests that must not overlap share an `xdist_group`."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIG = ROOT / "tests" / "config" / "test.yaml"
@@ -41,11 +46,40 @@ def load_test_config() -> dict:
     return yaml.safe_load(TEST_CONFIG.read_text())
 
 
+# Sent first, alternately to the two workers (xdist hands each worker two at the start): the
+# Slurm run, which mostly waits on the cluster's status checks, beside the tiny run; then the
+# plugin's DAG (it extends the tiny run) beside kill -9 and resume.
+FIRST = (
+    "test_slurm.py::test_tiny_config_through_the_slurm_profile_equals_a_local_run",
+    "test_pipeline.py::test_outputs_and_schemas",
+    "test_pipeline.py::test_a_user_plugin_and_the_defences_benchmark_run_through_the_whole_dag",
+    "test_faults.py::test_kill_nine_and_resume",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        name = item.nodeid.split("/")[-1]
+        return FIRST.index(name) if name in FIRST else len(FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
+
+
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory) -> Path:
-    """The whole DAG on the tiny test config, run once per test session."""
-    workdir = tmp_path_factory.mktemp("run")
-    snakemake(workdir, "all")
+    """The whole DAG on the tiny test config, run once per test session, for all workers."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        workdir = tmp_path_factory.mktemp("run")
+        snakemake(workdir, "all")
+        return workdir
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker
+    workdir, done = shared / "tiny-run", shared / "tiny-run.done"
+    with FileLock(shared / "tiny-run.lock"):
+        if not done.exists():  # a failed attempt leaves no marker: the next asker retries
+            shutil.rmtree(workdir, ignore_errors=True)
+            workdir.mkdir()
+            snakemake(workdir, "all")
+            done.touch()
     return workdir
 
 

@@ -61,7 +61,7 @@ def _metrics(root):
     }
 
 
-def test_kill_nine_and_resume(tmp_path, tiny_run):
+def test_kill_nine_and_resume(tmp_path, request):
     rng = random.Random(20261130)
     workdir = tmp_path / "killed"
     workdir.mkdir()
@@ -79,7 +79,7 @@ def test_kill_nine_and_resume(tmp_path, tiny_run):
     assert not list(workdir.rglob("*.partial")) and not list(workdir.rglob(".*.tmp"))
     # The same config twice (here a killed and resumed run beside the clean one) gives the
     # same bytes: every metrics file of harvest, inverse fine-tuning and scoring included.
-    ours, clean = _metrics(workdir), _metrics(tiny_run)
+    ours, clean = _metrics(workdir), _metrics(request.getfixturevalue("tiny_run"))
     assert (
         sum(
             k.startswith(("results/inverse/", "results/scores/", "results/harvest/")) for k in clean
