@@ -48,14 +48,15 @@ CONFIG ?= config/config.yaml
 plan: setup
 	$(PY) -m hooke.plan --configfile $(CONFIG)
 
-# The tests (offline), on two pytest-xdist workers: one process kept the 2 cores half busy
-# (the Slurm test waits on the cluster's polling, a DAG run on the last job of a stage).
-# Groups stay on one worker; tests go out in tests/conftest.py's order (TEST_WORKERS=0: one
-# process). pytest's exit 5 (no tests collected) is not a failure.
-TEST_WORKERS ?= 2
+# The tests (offline), on three pytest-xdist workers: one process kept the 2 cores half busy
+# (the Slurm test waits on the cluster's polling, a DAG run on the last job of a stage). A
+# file runs on one worker (its DeepSpeed launches one after another); files go out in
+# tests/conftest.py's order (TEST_WORKERS=0: one process). pytest's exit 5 (no tests
+# collected) is not a failure.
+TEST_WORKERS ?= 3
 test: setup
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(PY) -m pytest -q -n $(TEST_WORKERS) \
-	  --dist loadgroup --no-loadscope-reorder; rc=$$?; \
+	  --dist loadfile --no-loadscope-reorder; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 # Every rule's job run in a plain venv built from its conda env's pip list (envs/*.yaml):

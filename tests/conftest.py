@@ -1,8 +1,8 @@
 """Shared fixtures: the repository root, the tiny test config, and a completed tiny run.
 
-`make test` runs the suite on two pytest-xdist workers: the tiny run is made once for both
-(the first worker to ask makes it, the other waits on a lock), the longest tests are sent
-first, and tests that must not overlap share an `xdist_group`."""
+`make test` runs the suite on three pytest-xdist workers: the tiny run is made once for all
+(the first worker to ask makes it, the others wait on a lock), each test file runs on one
+worker, and the files of the longest tests are sent first."""
 
 from __future__ import annotations
 
@@ -46,9 +46,10 @@ def load_test_config() -> dict:
     return yaml.safe_load(TEST_CONFIG.read_text())
 
 
-# Sent first, alternately to the two workers (xdist hands each worker two at the start): the
-# Slurm run, which mostly waits on the cluster's status checks, beside the tiny run; then the
-# plugin's DAG (it extends the tiny run) beside kill -9 and resume.
+# Files go to the workers whole (`--dist loadfile`), in the order of their first test here:
+# the Slurm run's file (it mostly waits on the cluster's status checks), the tiny run's and the
+# plugin DAG's that extends it, kill -9 and resume's (it asks for the tiny run only at its
+# end), one to each of the three workers; the short tests fill the cores around them.
 FIRST = (
     "test_slurm.py::test_tiny_config_through_the_slurm_profile_equals_a_local_run",
     "test_pipeline.py::test_outputs_and_schemas",

@@ -15,10 +15,6 @@ from conftest import TEST_CONFIG, snakemake
 from hooke import distributed
 from hooke.errors import HookeError
 
-# One worker runs them all, one after another: each launch spawns its own process group, and
-# the first ZeRO test builds DeepSpeed's CPU op that the others then load.
-pytestmark = pytest.mark.xdist_group("deepspeed")
-
 
 @pytest.mark.parametrize(
     "global_batch, world, cap, expected",
