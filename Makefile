@@ -48,12 +48,13 @@ CONFIG ?= config/config.yaml
 plan: setup
 	$(PY) -m hooke.plan --configfile $(CONFIG)
 
-# The tests (offline), on three pytest-xdist workers: one process kept the 2 cores half busy
-# (the Slurm test waits on the cluster's polling, a DAG run on the last job of a stage). A
+# The tests (offline), on two pytest-xdist workers: one process kept the 2 cores half busy
+# (the Slurm test waits on the cluster's polling, a DAG run on the last job of a stage); a
+# third slowed the suite (kill -9's timed kills waste more work on a crowded machine). A
 # file runs on one worker (its DeepSpeed launches one after another); files go out in
 # tests/conftest.py's order (TEST_WORKERS=0: one process). pytest's exit 5 (no tests
 # collected) is not a failure.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 test: setup
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(PY) -m pytest -q -n $(TEST_WORKERS) \
 	  --dist loadfile --no-loadscope-reorder; rc=$$?; \

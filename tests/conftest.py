@@ -1,7 +1,7 @@
 """Shared fixtures: the repository root, the tiny test config, and a completed tiny run.
 
-`make test` runs the suite on three pytest-xdist workers: the tiny run is made once for all
-(the first worker to ask makes it, the others wait on a lock), each test file runs on one
+`make test` runs the suite on two pytest-xdist workers: the tiny run is made once for both
+(the first worker to ask makes it, the other waits on a lock), each test file runs on one
 worker, and the files of the longest tests are sent first."""
 
 from __future__ import annotations
@@ -46,10 +46,10 @@ def load_test_config() -> dict:
     return yaml.safe_load(TEST_CONFIG.read_text())
 
 
-# Files go to the workers whole (`--dist loadfile`), in the order of their first test here:
-# the Slurm run's file (it mostly waits on the cluster's status checks), the tiny run's and the
-# plugin DAG's that extends it, kill -9 and resume's (it asks for the tiny run only at its
-# end), one to each of the three workers; the short tests fill the cores around them.
+# Files go to the workers whole (`--dist loadfile`), in the order of their first test here,
+# two to each worker at the start: the Slurm run's file (it mostly waits on the cluster's
+# status checks) beside the tiny run's, which extends it by the plugin's DAG; then kill -9
+# and resume's (asks for the tiny run only at its end; a third DAG at once slowed it most).
 FIRST = (
     "test_slurm.py::test_tiny_config_through_the_slurm_profile_equals_a_local_run",
     "test_pipeline.py::test_outputs_and_schemas",
