@@ -1,9 +1,9 @@
 # Pre-train a tiny Llama-shaped model from scratch, saving a slice at each token budget. One
-# thread: a second speeds a tiny model's step by only ~1.25x (bench/results.md: the run at
-# 0.8x its one-thread floor), so two runs side by side use 2 cores better than one run on
-# both. profiles/slurm gives cluster jobs more. Priority: every pre-training run starts
-# before the work of an earlier one's slices (the largest run came last, and its chain of
-# jobs ended the miniature).
+# thread per run: a run's bytes then do not depend on how many cores the machine has, and two
+# runs side by side cost the CPU time of one run on two threads each (tiny-l: 193 CPU-s at one
+# thread, 190 at two, bench/results.md). profiles/slurm gives cluster jobs more. Priority:
+# every pre-training run starts before the work of an earlier one's slices (the largest run
+# came last, and its chain of jobs ended the miniature).
 rule pretrain_slices:
     input:
         text=pretrain_text,
