@@ -69,11 +69,9 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory) -> Path:
     """The whole DAG on the tiny test config, run once per test session, for all workers."""
-    if "PYTEST_XDIST_WORKER" not in os.environ:
-        workdir = tmp_path_factory.mktemp("run")
-        snakemake(workdir, "all")
-        return workdir
-    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker
+    shared = tmp_path_factory.getbasetemp()  # the session's own folder; under xdist, a worker's
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        shared = shared.parent  # the folder every worker of this session shares
     workdir, done = shared / "tiny-run", shared / "tiny-run.done"
     with FileLock(shared / "tiny-run.lock"):
         if not done.exists():  # a failed attempt leaves no marker: the next asker retries
