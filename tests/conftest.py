@@ -6,6 +6,7 @@ worker, and the files of the longest tests are sent first."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -44,6 +45,16 @@ def snakemake(workdir: Path, *args: str, configfile: Path | None = TEST_CONFIG, 
 
 def load_test_config() -> dict:
     return yaml.safe_load(TEST_CONFIG.read_text())
+
+
+def metrics_digests(root: Path) -> dict[str, str]:
+    """SHA-256 of every metrics file a run wrote (its data splits aside), by path: two runs
+    of one config compare byte for byte."""
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted((root / "results").rglob("*.parquet"))
+        if "/data/" not in p.as_posix()
+    }
 
 
 # Files go to the workers whole (`--dist loadfile`), in the order of their first test here,

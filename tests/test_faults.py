@@ -4,7 +4,6 @@ uninterrupted run's. Pre-training resumes from its last checkpoint; other jobs r
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import signal
@@ -12,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from conftest import ROOT, TEST_CONFIG, snakemake
+from conftest import ROOT, TEST_CONFIG, metrics_digests, snakemake
 
 
 def _start(workdir):
@@ -53,14 +52,6 @@ def _kill_after(process, seconds: float) -> bool:
         return True
 
 
-def _metrics(root):
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted((root / "results").rglob("*.parquet"))
-        if "/data/" not in p.as_posix()
-    }
-
-
 def test_kill_nine_and_resume(tmp_path, request):
     rng = random.Random(20261130)
     workdir = tmp_path / "killed"
@@ -79,7 +70,7 @@ def test_kill_nine_and_resume(tmp_path, request):
     assert not list(workdir.rglob("*.partial")) and not list(workdir.rglob(".*.tmp"))
     # The same config twice (here a killed and resumed run beside the clean one) gives the
     # same bytes: every metrics file of harvest, inverse fine-tuning and scoring included.
-    ours, clean = _metrics(workdir), _metrics(request.getfixturevalue("tiny_run"))
+    ours, clean = metrics_digests(workdir), metrics_digests(request.getfixturevalue("tiny_run"))
     assert (
         sum(
             k.startswith(("results/inverse/", "results/scores/", "results/harvest/")) for k in clean

@@ -4,7 +4,6 @@ resources."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -12,17 +11,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, snakemake
+from conftest import ROOT, metrics_digests, snakemake
 
 PROFILE = ROOT / "profiles" / "slurm" / "config.yaml"
-
-
-def _metrics(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted((root / "results").rglob("*.parquet"))
-        if "/data/" not in p.as_posix()
-    }
 
 
 def local_profile(folder: Path) -> Path:
@@ -60,7 +51,7 @@ def test_tiny_config_through_the_slurm_profile_equals_a_local_run(cluster, tmp_p
     submitted = (result.stdout + result.stderr).count("submitted with SLURM jobid")
     assert submitted >= 29, f"only {submitted} jobs went through sbatch"  # all but `all`
     # the local run is asked for only now: the other worker makes it while this one waits
-    local, slurm = _metrics(request.getfixturevalue("tiny_run")), _metrics(workdir)
+    local, slurm = metrics_digests(request.getfixturevalue("tiny_run")), metrics_digests(workdir)
     assert len(local) > 20
     assert slurm == local
 
