@@ -23,15 +23,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from common import append  # noqa: E402
 
+# What a job of each family runs before its first useful step: `hooke.runtime.setup` (threads,
+# seeds), its stage's module, and the libraries its model code needs (transformers loads the
+# Llama modelling module on first use).
+SETUP = "from hooke.runtime import setup; setup(1, 0"
 FAMILIES = {
     "bare": "import hooke.script",
-    "report": "import hooke.script, hooke.aggregate, hooke.verdicts, hooke.figures, scipy.stats",
-    "score": "import hooke.script, hooke.score, torch; "
+    "report": f"{SETUP}, uses_torch=False); import hooke.script, hooke.aggregate, "
+    "hooke.verdicts, hooke.figures, scipy.stats",
+    "score": f"{SETUP}); import hooke.script, hooke.score; "
     "from transformers import AutoModelForCausalLM; from transformers.models.llama import "
-    "modeling_llama; import datasets",
-    "train": "import hooke.script, hooke.sft, torch; from transformers import Trainer; "
+    "modeling_llama",
+    "train": f"{SETUP}); import hooke.script, hooke.sft; from transformers import Trainer; "
     "from transformers.models.llama import modeling_llama",
-    "trl": "import hooke.script, hooke.rebound, torch; from trl import DPOTrainer; "
+    "trl": f"{SETUP}); import hooke.script, hooke.rebound; from trl import DPOTrainer; "
     "from transformers.models.llama import modeling_llama",
 }
 PACKAGES = (
@@ -43,6 +48,7 @@ PACKAGES = (
     "trl",
     "peft",
     "deepspeed",
+    "tensorboard",
     "scipy",
     "sklearn",
     "pandas",
@@ -91,7 +97,25 @@ def main() -> None:
         lines.append(f"| {name} | {measure(code, args.repeats):.2f} | {breakdown(code)} |")
     append(
         "Fixed cost of a job: interpreter start and imports per rule family (goal ≤ 2 s)",
-        "\n".join(lines) + "\n\nImports measured in fresh interpreters, as each job starts.",
+        "\n".join(lines) + "\n\nImports measured in fresh interpreters, as each job starts; "
+        f"hooke {measured_code()}.",
+    )
+
+
+def measured_code() -> str:
+    """Which hooke the interpreters import (PYTHONPATH may point at another checkout): its
+    folder and that checkout's commit."""
+    code = "import hooke, os; print(os.path.dirname(hooke.__file__))"
+    folder = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    folder = folder.stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", folder, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    dirty = subprocess.run(
+        ["git", "-C", folder, "status", "--porcelain", "."], capture_output=True, text=True
+    )
+    return f"from {folder} at {commit.stdout.strip() or 'no commit'}" + (
+        " (uncommitted changes)" if dirty.stdout.strip() else ""
     )
 
 

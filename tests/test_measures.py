@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -91,3 +93,33 @@ def test_continuation_bits_count_only_the_continuation():
     assert (bits > 0).all()
     again = continuation_bits(model, tokenizer, ["a good film"], ["with a plot"], max_length=32)
     assert again[0][0] == pytest.approx(bits[0])  # no sampling: the same text, the same bits
+
+
+SCORING_JOB = """
+import sys
+from hooke.runtime import setup
+setup(1, 0)
+from hooke.generate import generate_responses
+from hooke.measures import bits_per_byte, continuation_bits
+from hooke.models import load_model, load_tokenizer
+model, tokenizer = load_model(sys.argv[1]), load_tokenizer(sys.argv[1], padding_side="left")
+continuation_bits(model, tokenizer, ["a good film"], ["with a plot"], max_length=32)
+bits_per_byte(model, tokenizer, ["a good film with a plot"], max_length=32)
+params = {"max_new_tokens": 4, "temperature": 1.0, "top_p": 1.0, "batch_size": 2}
+generate_responses(model, tokenizer, ["a film", "a plot"], params, 0, reference=model)
+heavy = ("peft", "datasets", "trl", "transformers.trainer_utils")
+print(sorted(name for name in heavy if name in sys.modules))
+"""
+
+
+def test_a_scoring_job_imports_no_training_library(tmp_path):
+    """Sampling and likelihood readouts need neither peft nor datasets: importing them (via
+    transformers.set_seed or a datasets.Dataset of rows) cost every scoring job ~1.5 s."""
+    from helpers import save_tiny_lm
+
+    folder = save_tiny_lm(tmp_path / "lm")
+    out = subprocess.run(
+        [sys.executable, "-c", SCORING_JOB, str(folder)], capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
