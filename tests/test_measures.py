@@ -123,3 +123,25 @@ def test_a_scoring_job_imports_no_training_library(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_kl_and_both_nlls_from_one_pass_equal_the_separate_measures(tmp_path):
+    from helpers import save_tiny_lm
+
+    from hooke.measures import example_kl, example_kl_and_nll, example_nll
+    from hooke.models import load_model, load_tokenizer
+
+    torch.manual_seed(0)
+    tokenizer = load_tokenizer(save_tiny_lm(tmp_path / "p"))
+    torch.manual_seed(1)
+    p, q = load_model(tmp_path / "p"), load_model(save_tiny_lm(tmp_path / "q"))
+    rows = [
+        {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": [-100] * 3 + ids[3:]}
+        for ids in ([5, 6, 7, 8, 9, 10], [11, 12, 13, 14], [7, 7, 8, 9, 9, 9, 10])
+    ]
+    kl, nll_p, nll_q = example_kl_and_nll(p, q, tokenizer, rows, batch_size=2)
+    expected = (example_kl(p, q, tokenizer, rows, 2), example_nll(p, tokenizer, rows, 2))
+    assert kl.total.tolist() == expected[0].total.tolist() and (kl.total > 0).all()
+    assert nll_p.total.tolist() == expected[1].total.tolist()
+    assert nll_q.total.tolist() == example_nll(q, tokenizer, rows, 2).total.tolist()
+    assert kl.tokens.tolist() == nll_p.tokens.tolist() == [3, 1, 4]

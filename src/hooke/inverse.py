@@ -15,7 +15,7 @@ from hooke import templates
 from hooke.atomic import atomic_file
 from hooke.distributed import gathered
 from hooke.errors import HookeError
-from hooke.measures import example_kl, example_nll
+from hooke.measures import example_kl_and_nll, example_nll
 from hooke.metrics import metrics_table, write_metrics
 from hooke.models import load_model, load_trainable, whole_models_again
 from hooke.splits import read_split
@@ -101,8 +101,9 @@ def finetune_inverse(
         params.get("steps"),
     )
     held_out = _ids_dataset(eval_frame, tokenizer, params["max_length"])
-    gen_train, gen_held = (example_nll(generator, tokenizer, d) for d in (train, held_out))
+    gen_train = example_nll(generator, tokenizer, train)
     before = _measures(trainee, generator, tokenizer, train, held_out)
+    gen_held = before["generator_held"]
     with tempfile.TemporaryDirectory() as scratch:
         records = finetune(
             trainee,
@@ -183,12 +184,15 @@ def _ids_dataset(frame: pd.DataFrame, tokenizer, max_length: int):
 
 
 def _measures(trainee, generator, tokenizer, train, held_out) -> dict:
-    """The trainee's NLL on its training responses and on the held-back ones, and the exact
-    KL(generator || trainee) on the held-back ones."""
+    """The trainee's NLL on its training responses and on the held-back ones, the exact
+    KL(generator || trainee) on the held-back ones and the generator's own NLL there (one
+    pass of each model over the held-back responses gives the last three)."""
+    kl, generator_held, held = example_kl_and_nll(generator, trainee, tokenizer, held_out)
     return {
         "train": example_nll(trainee, tokenizer, train),
-        "held": example_nll(trainee, tokenizer, held_out),
-        "kl": example_kl(generator, trainee, tokenizer, held_out),
+        "held": held,
+        "kl": kl,
+        "generator_held": generator_held,
     }
 
 

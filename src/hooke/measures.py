@@ -90,22 +90,36 @@ def example_nll(model, tokenizer, dataset, batch_size: int = 32) -> ExampleScore
 
 def example_kl(model_p, model_q, tokenizer, dataset, batch_size: int = 32) -> ExampleScores:
     """Each example's summed KL(p || q) over its labelled (response) positions."""
+    return example_kl_and_nll(model_p, model_q, tokenizer, dataset, batch_size)[0]
+
+
+def example_kl_and_nll(
+    model_p, model_q, tokenizer, dataset, batch_size: int = 32
+) -> tuple[ExampleScores, ExampleScores, ExampleScores]:
+    """Each example's summed KL(p || q) over its labelled positions, and its summed NLL under
+    p and under q, from one forward pass of each model (the numbers `example_kl` and
+    `example_nll` give, without running the models again)."""
     import torch
 
     model_p.eval()
     model_q.eval()
-    totals, counts = [], []
+    columns: dict[str, list] = {"kl": [], "nll_p": [], "nll_q": [], "tokens": []}
     with torch.no_grad():
         for batch in _batches(dataset, tokenizer, batch_size):
             batch = batch.to(model_device(model_p))
             inputs = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
             logits_q = model_q(**{k: v.to(model_device(model_q)) for k, v in inputs.items()}).logits
-            total, count = kl_from_logits(
-                model_p(**inputs).logits, logits_q.to(model_device(model_p)), batch["labels"]
-            )
-            totals.append(total.cpu().numpy())
-            counts.append(count.cpu().numpy())
-    return ExampleScores(np.concatenate(totals), np.concatenate(counts))
+            logits_q = logits_q.to(model_device(model_p))
+            logits_p = model_p(**inputs).logits
+            kl, count = kl_from_logits(logits_p, logits_q, batch["labels"])
+            columns["kl"].append(kl.cpu().numpy())
+            columns["tokens"].append(count.cpu().numpy())
+            for name, logits in (("nll_p", logits_p), ("nll_q", logits_q)):
+                columns[name].append(nll_from_logits(logits, batch["labels"])[0].cpu().numpy())
+    tokens = np.concatenate(columns["tokens"])
+    return tuple(
+        ExampleScores(np.concatenate(columns[name]), tokens) for name in ("kl", "nll_p", "nll_q")
+    )
 
 
 def bits_per_byte(
