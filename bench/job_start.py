@@ -48,7 +48,6 @@ PACKAGES = (
     "trl",
     "peft",
     "deepspeed",
-    "tensorboard",
     "scipy",
     "sklearn",
     "pandas",

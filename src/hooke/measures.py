@@ -19,16 +19,26 @@ def model_device(model):
     return first.device if first is not None else torch.device("cpu")
 
 
-def nll_from_logits(logits, labels):
-    """Summed NLL and token count per row. logits (B, T, V) predict labels (B, T) shifted by
-    one; label -100 is ignored. Returns two (B,) tensors."""
+def next_token_logprobs(logits):
+    """Each position's next-token log-probabilities in float32: logits (B, T, V) -> (B, T-1, V)."""
     import torch
 
-    logprobs = torch.log_softmax(logits[:, :-1].float(), dim=-1)
+    return torch.log_softmax(logits[:, :-1].float(), dim=-1)
+
+
+def nll_from_logprobs(logprobs, labels):
+    """Summed NLL and token count per row from `next_token_logprobs` (B, T-1, V) and the
+    labels (B, T) they predict; label -100 is ignored. Returns two (B,) tensors."""
     targets = labels[:, 1:]
     mask = targets != -100
     picked = logprobs.gather(-1, targets.clamp(min=0).unsqueeze(-1)).squeeze(-1)
     return -(picked * mask).sum(-1), mask.sum(-1)
+
+
+def nll_from_logits(logits, labels):
+    """Summed NLL and token count per row. logits (B, T, V) predict labels (B, T) shifted by
+    one; label -100 is ignored. Returns two (B,) tensors."""
+    return nll_from_logprobs(next_token_logprobs(logits), labels)
 
 
 def position_kl(logp, logq):
@@ -36,16 +46,17 @@ def position_kl(logp, logq):
     return (logp.exp() * (logp - logq)).sum(-1)
 
 
+def kl_from_logprobs(logp, logq, labels):
+    """Summed KL(p || q) over the positions that predict a label (not -100), and their count,
+    per row, from two models' `next_token_logprobs`. Returns two (B,) tensors."""
+    mask = labels[:, 1:] != -100
+    return (position_kl(logp, logq) * mask).sum(-1), mask.sum(-1)
+
+
 def kl_from_logits(logits_p, logits_q, labels):
     """Summed KL(p || q) of the next-token distributions over the positions that predict a
     label (not -100), and their count, per row. logits_* (B, T, V). Returns two (B,) tensors."""
-    import torch
-
-    logp = torch.log_softmax(logits_p[:, :-1].float(), dim=-1)
-    logq = torch.log_softmax(logits_q[:, :-1].float(), dim=-1)
-    kl = position_kl(logp, logq)  # (B, T-1)
-    mask = labels[:, 1:] != -100
-    return (kl * mask).sum(-1), mask.sum(-1)
+    return kl_from_logprobs(next_token_logprobs(logits_p), next_token_logprobs(logits_q), labels)
 
 
 @dataclass
@@ -109,13 +120,13 @@ def example_kl_and_nll(
             batch = batch.to(model_device(model_p))
             inputs = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
             logits_q = model_q(**{k: v.to(model_device(model_q)) for k, v in inputs.items()}).logits
-            logits_q = logits_q.to(model_device(model_p))
-            logits_p = model_p(**inputs).logits
-            kl, count = kl_from_logits(logits_p, logits_q, batch["labels"])
+            logq = next_token_logprobs(logits_q.to(model_device(model_p)))
+            logp = next_token_logprobs(model_p(**inputs).logits)  # each model's, once
+            kl, count = kl_from_logprobs(logp, logq, batch["labels"])
             columns["kl"].append(kl.cpu().numpy())
             columns["tokens"].append(count.cpu().numpy())
-            for name, logits in (("nll_p", logits_p), ("nll_q", logits_q)):
-                columns[name].append(nll_from_logits(logits, batch["labels"])[0].cpu().numpy())
+            for name, logprobs in (("nll_p", logp), ("nll_q", logq)):
+                columns[name].append(nll_from_logprobs(logprobs, batch["labels"])[0].cpu().numpy())
     tokens = np.concatenate(columns["tokens"])
     return tuple(
         ExampleScores(np.concatenate(columns[name]), tokens) for name in ("kl", "nll_p", "nll_q")
