@@ -308,6 +308,30 @@ def _planted_runs():
     return pd.DataFrame(rows)
 
 
+def test_a_seeds_interval_of_the_rebound_speed_stops_at_zero():
+    from hooke.defences.ranking import speed
+    from hooke.stats import cluster_mean
+
+    half_gains = [10.0, 20.0, 300.0]  # spread enough for the t interval to reach below zero
+    fits = pd.DataFrame(
+        {
+            "gain": 0.1,
+            "lost": 0.05,
+            "fitted": True,
+            "censored": False,
+            "grid_end": 400.0,
+            "half_gain": half_gains,
+        }
+    )
+    t = cluster_mean(half_gains).summary(0.05)
+    assert t["ci_low"] < 0
+    out = speed(fits, 0.05)
+    assert out["ci_low"] == 0.0 and out["ci_high"] == t["ci_high"]
+    assert out["half_gain"] == pytest.approx(110.0)
+    narrow = speed(fits.assign(half_gain=[100.0, 110.0, 120.0]), 0.05)
+    assert 0 < narrow["ci_low"] < 110 < narrow["ci_high"]  # inside (0, inf): as the t gives
+
+
 def test_the_benchmark_ranks_rebound_speed_with_ties_worst_cases_and_utility():
     import math
 

@@ -4,7 +4,7 @@ the two-phase curve model (hooke.curves) — with a CI, each method's worst case
 attacks, its rank with ties, and the utility it keeps.
 
 - Replication unit: the seed. With two or more seeds the CI is a t interval over the seeds'
-  half-gain points; with one, the curve fit's own (parametric draws).
+  half-gain points, cut at zero; with one, the curve fit's own (parametric draws).
 - A run whose fitted curve stays above half its gain over the whole grid is censored: its
   half-gain point lies beyond the grid (at least the grid's end; `censored` counts them).
 - Ranks: slower is better (it takes more perturbing examples to undo half the gain). A
@@ -86,7 +86,9 @@ def speed(fits: pd.DataFrame, alpha: float) -> dict[str, Any]:
         return {
             **out,
             "half_gain": summary["estimate"],
-            "ci_low": summary["ci_low"],
+            # a half-gain point is a count of examples: the t interval's part below zero
+            # holds no possible value, so the CI is cut at zero (its coverage unchanged)
+            "ci_low": max(summary["ci_low"], 0.0),
             # a censored seed counts at the grid's end, a lower bound: the CI is open above
             "ci_high": math.inf if out["censored"] else summary["ci_high"],
             "ci_from": "seeds",
