@@ -209,6 +209,32 @@ def test_the_base_control_keeps_the_base_as_it_is(tmp_path):
     assert all((saved[k] == original[k]).all() for k in saved)
 
 
+@pytest.mark.parametrize("aligner", ["sft", "dpo"])
+def test_a_short_aligning_pool_fails_naming_the_volume_key(tmp_path, aligner):
+    """Each aligner (hooke's SFT loop, a TRL trainer) refuses before training, naming the
+    split and rebound.volumes, and leaves no aligned model."""
+    from helpers import save_tiny_lm
+
+    from hooke.rebound import finetune_aligned
+
+    base = save_tiny_lm(tmp_path / "base")
+    negative, positive = _pools(tmp_path)  # 16 examples each
+    params = {"epochs": 1, "batch_size": 4, "learning_rate": 1e-3, "max_length": 32, "beta": 0.1}
+    meta = {**META, "aligner": aligner}
+    with pytest.raises(HookeError, match=r"positive\.parquet: 16 examples, but rebound\.volumes"):
+        finetune_aligned(
+            base,
+            positive,
+            17,
+            tmp_path / "aligned",
+            params,
+            meta,
+            aligner=aligner,
+            opposite_path=negative,
+        )
+    assert not (tmp_path / "aligned").exists()
+
+
 def test_grpo_perturbs_toward_the_scorers_undesirable_pole(tmp_path):
     """Online RL with the task scorer as reward: a keyword scorer (desirable = says 'good')
     rewards completions without it when the run perturbs away from the desirable pole."""

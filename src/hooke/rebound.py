@@ -24,6 +24,7 @@ from hooke.trainer import (
     drop,
     fail_on_nonfinite,
     finetune,
+    first_pairs,
     loss_rows,
     pairs_dataset,
     train_resumably,
@@ -100,19 +101,17 @@ def _align(model, tokenizer, pool_path, n, params, meta, aligner, opposite_path,
     from hooke.defences import is_defence
     from hooke.defences.align import align_with_defence
 
-    pool = read_split(pool_path, ["prompt", "response"])
-    if len(pool) < n:
-        raise HookeError(f"{pool_path}: {len(pool)} examples, but rebound.volumes asks for {n}")
+    pool = first_pairs(pool_path, n, "rebound.volumes")
     opposite = read_split(opposite_path, ["prompt", "response"])
     if is_defence(aligner):
         return align_with_defence(
-            aligner, model, tokenizer, pool.head(n), opposite, params, out, meta["seed"], []
+            aligner, model, tokenizer, pool, opposite, params, out, meta["seed"], []
         )
     trainer = alignment_trainer(
         aligner,
         model,
         tokenizer,
-        pool.head(n),
+        pool,
         opposite,
         params,
         out,

@@ -190,14 +190,19 @@ def _with_targets(rows: dict[str, list], max_length: int) -> dict[str, list]:
     }
 
 
-def pairs_dataset(path: str | Path, tokenizer, n: int | None, max_length: int, key: str):
-    """The first `n` (prompt, response) pairs of a split (None: all) as completion-only SFT
-    data; fails naming the config `key` when the split holds fewer."""
+def first_pairs(path: str | Path, n: int | None, key: str):
+    """The first `n` (prompt, response) pairs of a split (None: all), as a frame; fails
+    naming the config `key` when the split holds fewer."""
     frame = read_split(path, ["prompt", "response"])
     n = len(frame) if n is None else n
     if len(frame) < n:
         raise HookeError(f"{path}: {len(frame)} examples, but {key} asks for {n}")
-    frame = frame.head(n)
+    return frame.head(n)
+
+
+def pairs_dataset(path: str | Path, tokenizer, n: int | None, max_length: int, key: str):
+    """`first_pairs` as completion-only SFT data."""
+    frame = first_pairs(path, n, key)
     return completion_dataset(
         frame["prompt"].tolist(), frame["response"].tolist(), tokenizer, max_length
     )
