@@ -396,3 +396,26 @@ def test_gpu_smoke_config_holds_only_its_differences():
             node = node[key]
         del node[path[-1]]
         assert fill_defaults(shorter, SCHEMA) != filled, f"{'.'.join(path)} repeats its default"
+
+
+def test_the_config_check_and_the_schema_name_the_engines_hooke_has():
+    """config.py keeps its own light list of engines (the Snakefile checks config without
+    importing pandas); it and every engine enum of the schema must be hooke.engines' table."""
+    from hooke import config, engines
+
+    table = engines.ENGINES
+    assert config.ENGINES == tuple(table)
+    assert config.ALIGNING_ENGINES == tuple(n for n, e in table.items() if not e.needs_reward)
+
+    def enums(node):
+        if isinstance(node, dict):
+            if "grpo" in (node.get("enum") or []):
+                yield node["enum"]
+            for child in node.values():
+                yield from enums(child)
+        elif isinstance(node, list):
+            for child in node:
+                yield from enums(child)
+
+    found = list(enums(yaml.safe_load(SCHEMA.read_text())))
+    assert len(found) >= 3 and all(enum == list(table) for enum in found)

@@ -112,6 +112,8 @@ def check_rebound(config: Mapping[str, Any]) -> None:
     check_aligners(setting)
 
 
+# hooke.engines' names, restated so that checking a config imports no pandas (the test
+# test_the_config_check_and_the_schema_name_the_engines_hooke_has holds the two equal).
 ALIGNING_ENGINES = ("sft", "dpo", "kto", "simpo")  # GRPO needs a reward, not a pool
 ENGINES = (*ALIGNING_ENGINES, "grpo")
 
