@@ -28,8 +28,8 @@ defences: setup
 	  --directory $(DEFENCES) --cores all
 	$(PY) -m hooke.summary $(DEFENCES)/results
 
-# The powered miniature (config/powered.yaml: the design of docs/RESULTS.md, about 2 h on
-# 2 cores), in its own working directory so that its results and the default's stay apart.
+# The powered miniature (config/powered.yaml: the design of docs/RESULTS.md, 1 h 41 min on
+# 2 idle cores), in its own working directory so that its results and the default's stay apart.
 POWERED ?= runs/powered
 powered: setup
 	$(SNAKEMAKE) --snakefile Snakefile --configfile $(CURDIR)/config/powered.yaml \
