@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from hooke.measures import kl_from_logits, nll_from_logits
+from hooke.measures import kl_from_logprobs, next_token_logprobs, nll_from_logits
 from hooke.stats import sign_test
 
 
@@ -20,11 +20,17 @@ def _logits(*rows):
     return torch.log(torch.tensor([rows], dtype=torch.float64))
 
 
+def _kl(logits_p, logits_q, labels):
+    """The KL readout as example_kl_and_nll computes it: each model's log-probabilities, then
+    the summed KL over labelled positions."""
+    return kl_from_logprobs(next_token_logprobs(logits_p), next_token_logprobs(logits_q), labels)
+
+
 def test_kl_on_a_two_token_distribution():
     p = _logits([0.5, 0.5], [0.2, 0.8], [1.0, 0.0 + 1e-12])
     q = _logits([0.9, 0.1], [0.2, 0.8], [0.5, 0.5])
     labels = torch.tensor([[-100, 0, 1]])  # positions 0 and 1 predict a label; 2 predicts none
-    total, count = kl_from_logits(p, q, labels)
+    total, count = _kl(p, q, labels)
     expected = 0.5 * math.log(0.5 / 0.9) + 0.5 * math.log(0.5 / 0.1) + 0.0
     assert count.item() == 2
     assert total.item() == pytest.approx(expected, abs=1e-6)  # computed in float32
@@ -32,7 +38,7 @@ def test_kl_on_a_two_token_distribution():
 
 def test_kl_of_a_model_with_itself_is_zero():
     p = _logits([0.3, 0.7], [0.6, 0.4])
-    total, _ = kl_from_logits(p, p, torch.tensor([[0, 1]]))
+    total, _ = _kl(p, p, torch.tensor([[0, 1]]))
     assert total.item() == pytest.approx(0.0, abs=1e-6)
 
 

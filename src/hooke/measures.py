@@ -53,12 +53,6 @@ def kl_from_logprobs(logp, logq, labels):
     return (position_kl(logp, logq) * mask).sum(-1), mask.sum(-1)
 
 
-def kl_from_logits(logits_p, logits_q, labels):
-    """Summed KL(p || q) of the next-token distributions over the positions that predict a
-    label (not -100), and their count, per row. logits_* (B, T, V). Returns two (B,) tensors."""
-    return kl_from_logprobs(next_token_logprobs(logits_p), next_token_logprobs(logits_q), labels)
-
-
 @dataclass
 class ExampleScores:
     """Per example: summed NLL (or KL) and the number of tokens it covers."""
