@@ -247,11 +247,15 @@ def reward_scorer(wildcards):
     return rules.train_scorer.output.scorer.format(task=wildcards.task)
 
 
+def readout_eval(wildcards=None):
+    """What a perturbation run reads at its grid points (rebound.eval): held-out texts,
+    prompts and sampling settings."""
+    return canonical(config["rebound"]["eval"])
+
+
 def rebound_eval(wildcards=None):
-    """Generation and scoring settings of Setting II, with the scoring threshold."""
-    return canonical(
-        {**config["rebound"]["eval"], "threshold": config["score"]["threshold"]}
-    )
+    """The base's reference scores: rebound.eval, with the scoring threshold."""
+    return canonical({**readout_eval(), "threshold": config["score"]["threshold"]})
 
 
 def rebound_grid():
@@ -375,15 +379,6 @@ def score_files(runs):
         for r in runs
     }
     return scores + sorted(bases)
-
-
-def grid_checkpoints(path):
-    """A rebound run's grid checkpoints (a model per grid point): temporary, removed once
-    score_rebound has read them, unless rebound.keep_checkpoints (then a changed scoring
-    parameter re-scores without re-training). Snakemake's --notemp keeps them for one run.
-    """
-    out = directory(path)
-    return out if config.get("rebound", {}).get("keep_checkpoints") else temp(out)
 
 
 def task_template(wildcards):

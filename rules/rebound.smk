@@ -1,4 +1,4 @@
-# Settings II and III (rebound): align each base, perturb it, score every checkpoint.
+# Settings II and III (rebound): align each base, perturb it reading it along the way, score.
 
 
 # Setting II: align the base on the first n examples of one pole (positives by default) with
@@ -33,19 +33,22 @@ rule finetune_aligned:
         "../scripts/finetune_aligned.py"
 
 
-# Setting II: perturb an aligned model with the other pole, a checkpoint at each grid point
-# (a model each: the bulk of a cluster run's disk, hence temporary) and the training losses.
+# Setting II: perturb an aligned model with the other pole, reading it at every grid point
+# as it trains (one job per run, no checkpoint unless rebound.keep_checkpoints): the
+# likelihood readouts on held-out text (bits per byte on D_p, D_a, D_t; the margin), and at
+# the points of rebound.eval.sample_at the sampled responses with their KL to the base.
 rule finetune_perturbed:
     input:
         aligned=aligned_run,
         pool=perturbing_pool,
         opposite=aligning_pool,
         scorer=reward_scorer,
+        base=base_model,
+        prompts=rules.prepare_data.output.prompts,
+        heldout=rules.prepare_data.output.scorer,
     output:
-        # Temporary unless rebound.keep_checkpoints: score_rebound reads them, then they go.
-        checkpoints=grid_checkpoints(
-            "results/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/perturbed-{n}-{algorithm}/checkpoints"
-        ),
+        readouts="results/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/perturbed-{n}-{algorithm}/readouts.parquet",
+        responses="results/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/perturbed-{n}-{algorithm}/responses.parquet",
         metrics="results/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/perturbed-{n}-{algorithm}/metrics.parquet",
     log:
         "logs/finetune_perturbed/{base}/{task}/{direction}/{aligner}/seed-{seed}/perturbed-{n}-{algorithm}.log",
@@ -60,6 +63,7 @@ rule finetune_perturbed:
     params:
         template=task_template,
         aligned=aligned_model_dir,
+        base_dir=base_model_dir,
         trust_remote_code=trust_remote_code,
         grid=config.get("rebound", {}).get("grid", []),
         # the engine and its settings: rebound.perturb, or a benchmark attack over it
@@ -67,21 +71,19 @@ rule finetune_perturbed:
         train=attack_train,
         lora=attack_lora,
         guard=perturbation_guard,
+        eval=readout_eval,
+        pretrain_tokens=base_tokens,
     script:
         "../scripts/finetune_perturbed.py"
 
 
-# Setting II: task score and KL to the base (sampled responses), and the likelihood readouts
-# on held-out text (bits per byte on D_p, D_a, D_t; the margin) at every grid point of a run.
+# Setting II: the task score of the responses a run sampled, beside its readouts (a light
+# job: a scorer or threshold change re-runs this, never the training).
 rule score_rebound:
     input:
-        base=base_model,
-        aligned=aligned_run,
-        perturbed=rules.finetune_perturbed.output.checkpoints,
-        prompts=rules.prepare_data.output.prompts,
+        readouts=rules.finetune_perturbed.output.readouts,
+        responses=rules.finetune_perturbed.output.responses,
         scorer=rules.train_scorer.output.scorer,
-        heldout=rules.prepare_data.output.scorer,
-        aligning=aligning_pool,
     output:
         metrics="results/scores/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/{n}-{algorithm}.parquet",
     log:
@@ -92,16 +94,10 @@ rule score_rebound:
         "../envs/train.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=60,
+        mem_mb=2000,
+        runtime=30,
     params:
-        template=task_template,
-        base_dir=base_model_dir,
-        aligned=aligned_model_dir,
-        trust_remote_code=trust_remote_code,
-        grid=config.get("rebound", {}).get("grid", []),
-        eval=rebound_eval,
-        pretrain_tokens=base_tokens,
+        threshold=config["score"]["threshold"],
     script:
         "../scripts/score_rebound.py"
 

@@ -1,26 +1,22 @@
-"""Setting II: score every checkpoint of one perturbation run (see hooke.score)."""
+"""Setting II: grade the responses a perturbation run sampled along its grid (see hooke.score)."""
 
 from hooke.metrics import rebound_setting
 from hooke.score import score_rebound
+from hooke.scorers import uses_torch
 from hooke.script import entry, job_meta
 
-params, inputs = snakemake.params, snakemake.input
-with entry(snakemake, seed=int(snakemake.wildcards.seed)):
+w, params, inputs = snakemake.wildcards, snakemake.params, snakemake.input
+with entry(snakemake, seed=int(w.seed), uses_torch=uses_torch(inputs.scorer)):
     score_rebound(
-        params.base_dir,
-        params.aligned,
-        inputs.perturbed,
-        inputs.prompts,
+        inputs.readouts,
+        inputs.responses,
         inputs.scorer,
         snakemake.output.metrics,
-        params.grid,
-        params.eval,
+        params.threshold,
         job_meta(
             snakemake,
-            params.eval,
-            rebound_setting(int(snakemake.wildcards.n), snakemake.wildcards.algorithm),
+            {"threshold": params.threshold},
+            rebound_setting(int(w.n), w.algorithm),
+            omit=("n",),
         ),
-        data={"aligned": inputs.aligning, "heldout": inputs.heldout},
-        pretrain_tokens=params.pretrain_tokens,
-        trust_remote_code=params.trust_remote_code,
     )

@@ -102,3 +102,46 @@ def save_tiny_cost_model(folder: Path, head: str = "score_head", seed: int = 0):
     config.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder, backbone, weight
+
+
+def readout_spec(folder: Path, base: Path, aligning: Path, **params):
+    """What a perturbation run reads along its grid, for tests that call it directly: held-out
+    prompts of both poles and D_p texts written into `folder`, read with tiny eval settings
+    (`params` on top), sampling at no grid point unless `sample_at` says."""
+    import pandas as pd
+
+    from hooke.grid_readouts import ReadoutSpec
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pairs = pd.DataFrame(
+        {
+            "prompt": [t.split(" with ")[0] for t in TEXTS[:8]],
+            "response": TEXTS[:8],
+            "label": [1, 0] * 4,
+        }
+    )
+    pairs.to_parquet(folder / "prompts.parquet")
+    pd.DataFrame({"text": TEXTS[:8], "label": [1, 0] * 4}).to_parquet(folder / "heldout.parquet")
+    settings = {
+        "prompts": 4,
+        "max_new_tokens": 4,
+        "temperature": 1.0,
+        "top_p": 1.0,
+        "batch_size": 4,
+        "max_length": 32,
+        "compression_texts": 4,
+        "sample_at": [],
+        **params,
+    }
+    return ReadoutSpec(
+        str(base),
+        str(folder / "prompts.parquet"),
+        str(folder / "heldout.parquet"),
+        str(aligning),
+        settings,
+    )
+
+
+def run_outputs(folder: Path) -> dict[str, Path]:
+    """The three outputs of a perturbation run, in `folder`."""
+    return {name: folder / f"{name}.parquet" for name in ("readouts", "responses", "metrics")}

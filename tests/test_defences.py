@@ -196,6 +196,7 @@ def test_repnoise_drives_harmful_representations_toward_noise(tmp_path, base):
 def test_anchor_holds_the_perturbed_weights_near_the_aligned_ones(tmp_path, base):
     """L2-SP toward the starting weights: zero at the start, and a strong pull keeps the
     perturbation from moving the weights, for SFT and a TRL engine alike."""
+    from helpers import readout_spec, run_outputs
     from safetensors.torch import load_file
 
     from hooke.rebound import finetune_perturbed
@@ -213,13 +214,14 @@ def test_anchor_holds_the_perturbed_weights_near_the_aligned_ones(tmp_path, base
                 base,
                 negative,
                 positive,
-                out / "checkpoints",
-                out / "metrics.parquet",
+                run_outputs(out),
                 algorithm,
                 [0, 8],
                 {**PARAMS, "beta": 0.1},
-                META,
+                {**META, "n": 8},
+                readout_spec(tmp_path / "held", base, positive),
                 guard=guard,
+                keep_checkpoints=True,
             )
             weights = load_file(str(out / "checkpoints" / "examples-8" / "model.safetensors"))
             moved[algorithm, name] = _distance(weights, start)

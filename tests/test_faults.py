@@ -126,7 +126,7 @@ import sys
 from pathlib import Path
 import pandas as pd
 sys.path.insert(0, HELPERS)
-from helpers import save_tiny_lm
+from helpers import readout_spec, save_tiny_lm
 from hooke.rebound import finetune_perturbed as perturb
 from hooke.runtime import setup
 setup(1, 0, checkpoint_every=2)
@@ -139,26 +139,40 @@ if not (root / "aligned").exists():
     pd.DataFrame(rows, columns=["prompt", "response"]).to_parquet(root / "neg.parquet")
     pd.DataFrame(rows[::-1], columns=["prompt", "response"]).to_parquet(root / "pos.parquet")
 meta = {"setting": "rebound", "base": "b", "task": "t", "seed": 0,
-        "direction": "positive_first", "config_hash": "x"}
+        "direction": "positive_first", "config_hash": "x", "n": 8}
 params = {"batch_size": 4, "learning_rate": 1e-3, "max_length": 32, "beta": 0.1}
-perturb(root / "aligned", root / "neg.parquet", root / "pos.parquet", out,
-        Path(f"{out}.metrics.parquet"), algorithm, [0, 16, 32, 64], params, meta)
+spec = readout_spec(root / "held", root / "aligned", root / "pos.parquet", sample_at=[16, 64])
+outputs = {name: out / f"{name}.parquet" for name in ("readouts", "responses", "metrics")}
+perturb(root / "aligned", root / "neg.parquet", root / "pos.parquet", outputs,
+        algorithm, [0, 16, 32, 64], params, meta, spec, keep_checkpoints=True)
 """
 )
 
 
 def test_a_dpo_perturbation_resumes_from_its_checkpoint(tmp_path):
+    """Killed mid-run, the one job of a perturbation run resumes its training and its
+    readouts: the same readouts, responses, losses and kept checkpoints, byte for byte."""
     cmd = [sys.executable, "-c", PERTURB, str(tmp_path), "dpo"]
     _kill_after_checkpoint_then_resume(
-        cmd, tmp_path, ["examples-16/model.safetensors", "examples-64/model.safetensors"]
+        cmd,
+        tmp_path,
+        [
+            "readouts.parquet",
+            "responses.parquet",
+            "metrics.parquet",
+            "checkpoints/examples-16/model.safetensors",
+            "checkpoints/examples-64/model.safetensors",
+        ],
+        work=".checkpoints.partial",
     )
-    losses = [tmp_path / f"{run}.metrics.parquet" for run in ("reference", "resumed")]
-    assert losses[0].read_bytes() == losses[1].read_bytes()
 
 
-def _kill_after_checkpoint_then_resume(cmd: list[str], tmp_path, outputs: list[str]) -> None:
+def _kill_after_checkpoint_then_resume(
+    cmd: list[str], tmp_path, outputs: list[str], work: str | None = None
+) -> None:
     """Run `cmd` to `reference` once; run it to `resumed`, SIGKILL it as soon as a complete
-    checkpoint exists, run it again: it must say it resumed and write byte-identical files."""
+    checkpoint exists in its work directory (`work` inside `resumed`; by default the one
+    beside it), run it again: it must say it resumed and write byte-identical files."""
     reference, resumed = tmp_path / "reference", tmp_path / "resumed"
     subprocess.run([*cmd, str(reference)], check=True, capture_output=True)
     process = subprocess.Popen(
@@ -167,13 +181,14 @@ def _kill_after_checkpoint_then_resume(cmd: list[str], tmp_path, outputs: list[s
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    trainer = tmp_path / ".resumed.partial" / "trainer"
+    trainer = (resumed / work if work else tmp_path / ".resumed.partial") / "trainer"
     deadline = time.time() + 120
     while not list(trainer.glob("checkpoint-*/trainer_state.json")) and time.time() < deadline:
         time.sleep(0.02)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    assert list(trainer.glob("checkpoint-*/trainer_state.json")) and not resumed.exists()
+    assert list(trainer.glob("checkpoint-*/trainer_state.json"))
+    assert not any((resumed / name).exists() for name in outputs)
     out = subprocess.run([*cmd, str(resumed)], check=True, capture_output=True, text=True)
     assert "resuming from" in out.stdout
     for name in outputs:

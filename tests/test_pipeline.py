@@ -154,19 +154,17 @@ def _changed_config(tmp_path, edit) -> str:
 
 
 def test_scoring_change_reruns_only_scoring(copied_run, tmp_path):
-    """Only scoring re-runs, and the perturbations whose temporary checkpoints it reads
-    (removed once scored; rebound.keep_checkpoints keeps them)."""
+    """A threshold or a scorer changed re-runs the scoring jobs and what reads them, never a
+    training job: a perturbation run's responses are written as text, graded apart."""
 
     def edit(config):
         config["score"]["threshold"] = 0.6
 
-    jobs = planned_jobs(copied_run, _changed_config(tmp_path, edit))
-    assert jobs == {
-        "finetune_perturbed": 6,  # 2 volumes and the base control, 2 algorithms
+    scoring = {
         "score_responses": 3,
         "aggregate_tables": 1,
         "draw_figures": 1,
-        "score_rebound": 6,
+        "score_rebound": 6,  # 2 volumes and the base control, 2 algorithms
         "score_base": 1,
         "aggregate_rebound": 1,
         "draw_rebound": 1,
@@ -177,25 +175,47 @@ def test_scoring_change_reruns_only_scoring(copied_run, tmp_path):
         "draw_defences": 1,
         "all": 1,
     }
+    assert planned_jobs(copied_run, _changed_config(tmp_path, edit)) == scoring
+
+    def new_scorer(config):
+        config["tasks"]["imdb"]["scorer"]["C"] = 2.0
+
+    assert planned_jobs(copied_run, _changed_config(tmp_path, new_scorer)) == {
+        "train_scorer": 1,
+        **scoring,
+    }
+
+
+def test_a_readout_change_reruns_each_perturbation_run_once(copied_run, tmp_path):
+    """What a run reads at its grid points (rebound.eval) is part of its one job: each
+    perturbation run re-runs, once, and nothing upstream of it."""
+
+    def edit(config):
+        config["rebound"]["eval"]["compression_texts"] = 6
+
+    jobs = planned_jobs(copied_run, _changed_config(tmp_path, edit))
+    assert jobs["finetune_perturbed"] == 6 and jobs["score_rebound"] == 6
+    assert not {"finetune_aligned", "pretrain_slices", "train_scorer"} & set(jobs)
 
 
 def test_keeping_checkpoints_is_a_switch(copied_run, tmp_path):
     """rebound.keep_checkpoints re-runs nothing by itself (it is storage, not a result); the
-    next run that makes checkpoints keeps them after scoring (they are removed otherwise)."""
+    next run that trains keeps a checkpoint at every grid point (none are saved otherwise)."""
 
     def keep(config):
         config["rebound"]["keep_checkpoints"] = True
 
     assert planned_jobs(copied_run, _changed_config(tmp_path, keep)) == {}
 
-    def keep_and_rescore(config):
+    def keep_and_retrain(config):
         keep(config)
-        config["score"]["threshold"] = 0.6
+        config["rebound"]["perturb"]["learning_rate"] = 0.002
 
     scores = "results/scores/rebound/micro-8k/imdb/positive_first/sft/seed-0/16-sft.parquet"
-    snakemake(copied_run, scores, configfile=_changed_config(tmp_path, keep_and_rescore))
+    snakemake(copied_run, scores, configfile=_changed_config(tmp_path, keep_and_retrain))
     run = copied_run / "results/rebound/micro-8k/imdb/positive_first/sft/seed-0/perturbed-16-sft"
     assert (run / "checkpoints" / "examples-16" / "model.safetensors").is_file()
+    assert not (run / "checkpoints" / "examples-0").exists()  # grid point 0: the aligned model
 
 
 def test_sft_change_keeps_pretraining(copied_run, tmp_path):
@@ -246,8 +266,8 @@ def test_gpt_neox_base_runs_through_a_rebound_chain(copied_run, tmp_path):
     assert margins.n_neg.tolist() == [0, 8, 16] and margins.value.map(math.isfinite).all()
     logs = copied_run / "logs"
     names = {"finetune_aligned": "aligned-16", "finetune_perturbed": "perturbed-16-dpo"}
-    for rule in ("finetune_aligned", "finetune_perturbed", "score_rebound"):
-        (log,) = (logs / rule).rglob(f"{names.get(rule, '16-dpo')}.log")
+    for rule, name in names.items():  # the model jobs; score_rebound grades text
+        (log,) = (logs / rule).rglob(f"{name}.log")
         assert "template: safe_rlhf" in log.read_text(), log
 
 
@@ -283,10 +303,16 @@ def test_rebound_outputs(tiny_run):
     assert len(law) == 2 * 2 and (law.steps > 0).all() and law.delta_aligned.notna().all()
     for figure in ("rebound_score", "rebound_kl", "margin_curves"):
         assert (tiny_run / "results" / "figures" / f"{figure}.png").stat().st_size > 5000
-    # The storage plan: grid checkpoints are temporary, gone once scored; the training
-    # losses and the aligned models stay.
+    # The storage plan: a perturbation run saves no model (it reads its grid points in
+    # memory); its readouts, sampled responses and training losses, and the aligned models stay.
     run = tiny_run / "results/rebound/micro-8k/imdb/positive_first/sft/seed-0/perturbed-32-dpo"
-    assert [p.name for p in run.iterdir()] == ["metrics.parquet"]
+    assert sorted(p.name for p in run.iterdir()) == [
+        "metrics.parquet",
+        "readouts.parquet",
+        "responses.parquet",
+    ]
+    responses = pd.read_parquet(run / "responses.parquet")
+    assert set(responses.step) == {0, 8, 16} and responses.response.map(len).gt(0).any()
     assert (run.parent / "aligned-32" / "model" / "model.safetensors").is_file()
 
 

@@ -44,9 +44,16 @@ def test_costs_follow_the_config_by_hand():
     # DPO: a chosen and a rejected row per example, each forward + backward + reference;
     # own_samples: first, the model answers each of the 16 prompts (6 words) itself
     own = 2 * n * 16 * 6 * TOKENS_PER_WORD
-    assert perturbed["flops"] == pytest.approx(2 * n * 2 * 4 * 16 * tokens + own)
-    assert perturbed["decode"] == pytest.approx(2 * n * 16 * 8)  # max_completion_length 8
-    assert perturbed["temp_models"] == 2 and perturbed["models"] == 0  # grid [0, 8, 16]
+    # the readouts of grid [0, 8, 16], sampled at each (sample_at null): held-out texts of
+    # D_p, D_a, D_t (8 each, cut to 32 tokens), 8 prompts answered with up to 8 tokens,
+    # which the policy and the base read again (the KL to the base)
+    prompts, generated = 8 * 6 * TOKENS_PER_WORD, 8 * 8
+    read = 2 * n * (3 * 8 * 32 * 3 + (prompts + 2 * (prompts + generated)) * 3)
+    assert perturbed["flops"] == pytest.approx(2 * n * 2 * 4 * 16 * tokens + own + read)
+    # max_completion_length 8 per own sample; the grid's samples
+    assert perturbed["decode"] == pytest.approx(2 * n * 16 * 8 + 2 * n * generated * 3)
+    assert perturbed["models"] == 0  # no checkpoint saved
+    assert job_cost(config, "score_rebound", w, n)["flops"] == 0  # grades text only
     config["rebound"]["keep_checkpoints"] = True
     assert job_cost(config, "finetune_perturbed", w, n)["models"] == 2
 
@@ -66,7 +73,6 @@ def test_plan_adds_up_and_peaks_above_what_it_keeps(tmp_path):
     slices = by_rule["pretrain_slices"]
     assert slices["jobs"] == 1 and slices["flops"] > 0 and slices["disk"] > 0
     assert slices["cpu_hours"] == pytest.approx((slices["flops"] / 1e9 + 5.0) / 3600)
-    assert by_rule["finetune_perturbed"]["temp_disk"] > 0
     assert by_rule["finetune_perturbed"]["train_state"] > 0
     kept = sum(row["disk"] for row in rows)
     assert kept < peak_disk(rows, 1) < peak_disk(rows, 8)

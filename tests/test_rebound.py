@@ -99,30 +99,93 @@ META = REBOUND_META
 
 
 @pytest.mark.parametrize("algorithm", ["sft", "dpo", "kto", "simpo"])
-def test_every_algorithm_perturbs_with_checkpoints(tmp_path, algorithm):
-    from helpers import save_tiny_lm
+def test_every_algorithm_perturbs_and_reads_every_grid_point(tmp_path, algorithm):
+    """One job per run: the readouts of every grid point and the training losses, and no
+    model left behind (no checkpoint, no optimizer state)."""
+    from helpers import readout_spec, run_outputs, save_tiny_lm
 
     from hooke.metrics import read_metrics
     from hooke.rebound import finetune_perturbed as perturb
 
     model = save_tiny_lm(tmp_path / "aligned")
-    words = "a good film with a great plot and a bad story".split()
-    rows = [
-        (" ".join(words[i % 4 : i % 4 + 3]), " ".join(words[(i + 3) % 8 :][:4])) for i in range(16)
-    ]
-    negative = tmp_path / "negative.parquet"
-    positive = tmp_path / "positive.parquet"
-    pd.DataFrame(rows, columns=["prompt", "response"]).to_parquet(negative)
-    pd.DataFrame(rows[::-1], columns=["prompt", "response"]).to_parquet(positive)
-    meta = dict(META)
+    negative, positive = _pools(tmp_path)
     params = {"batch_size": 4, "learning_rate": 1e-3, "max_length": 32, "beta": 0.1}
-    out, metrics = tmp_path / "run" / "checkpoints", tmp_path / "run" / "metrics.parquet"
-    perturb(model, negative, positive, out, metrics, algorithm, [0, 4, 8], params, meta)
-    assert (out / "examples-4" / "model.safetensors").is_file()
-    assert (out / "examples-8" / "model.safetensors").is_file()
-    assert not (out / "trainer").exists()  # the optimizer state is gone once the run is whole
-    losses = read_metrics(metrics).column("value").to_pylist()
+    outputs = run_outputs(tmp_path / "run")
+    spec = readout_spec(tmp_path / "held", model, positive)
+    meta = {**META, "n": 8}
+    perturb(model, negative, positive, outputs, algorithm, [0, 4, 8], params, meta, spec)
+    readouts = read_metrics(outputs["readouts"]).to_pandas()
+    assert sorted(readouts[readouts.metric == "margin"].n_neg) == [0, 4, 8]
+    assert readouts.n_pos.eq(8).all() and readouts.value.map(math.isfinite).all()
+    assert [p.name for p in sorted((tmp_path / "run").iterdir())] == sorted(
+        p.name for p in outputs.values()
+    )
+    losses = read_metrics(outputs["metrics"]).column("value").to_pylist()
     assert len(losses) >= 2 and all(math.isfinite(v) for v in losses)
+
+
+@pytest.mark.parametrize("lora", [None, {"r": 4}])
+def test_readouts_in_memory_equal_those_of_saved_checkpoints(tmp_path, lora):
+    """What the run reads of its model mid-training is what the same readouts give on the
+    checkpoint saved at that grid point and loaded again, byte for byte (full fine-tuning;
+    with LoRA the adapter is merged on loading, so equal to float precision): reading
+    changes nothing of the training (the checkpoints equal a run that reads nothing)."""
+    import shutil
+
+    from helpers import readout_spec, run_outputs, save_tiny_lm
+
+    from hooke.grid_readouts import GridReader
+    from hooke.models import load_model, load_tokenizer
+    from hooke.paths import checkpoint_dir
+    from hooke.rebound import finetune_perturbed as perturb
+
+    model = save_tiny_lm(tmp_path / "aligned")
+    negative, positive = _pools(tmp_path)
+    params = {"batch_size": 4, "learning_rate": 1e-2, "max_length": 32, "beta": 0.1}
+    spec = readout_spec(tmp_path / "held", model, positive, sample_at=[0, 8])
+    meta = {**META, "n": 8}
+    runs = {}
+    for name, grid in (("read", [0, 4, 8, 16]), ("quiet", [0, 16])):
+        outputs = run_outputs(tmp_path / name)
+        perturb(
+            model,
+            negative,
+            positive,
+            outputs,
+            "sft",
+            grid,
+            params,
+            meta,
+            spec,
+            lora=lora,
+            keep_checkpoints=True,
+        )
+        runs[name] = outputs
+    kept = tmp_path / "read" / "checkpoints"
+    again = {"quiet": tmp_path / "quiet" / "checkpoints" / "examples-16" / "model.safetensors"}
+    if lora is None:  # reading at 4 and 8 left the training as it was
+        last = checkpoint_dir(kept, 16) / "model.safetensors"
+        assert last.read_bytes() == again["quiet"].read_bytes()
+    tokenizer = load_tokenizer(model)
+    reader = GridReader(spec, tokenizer, meta, tmp_path / "from-checkpoints")
+    for examples in (0, 4, 8, 16):
+        path = model if examples == 0 else checkpoint_dir(kept, examples)
+        reader.at(load_model(path), examples)
+    table, responses = reader.collect([0, 4, 8, 16])
+    in_memory = pd.read_parquet(runs["read"]["readouts"])
+    from_disk = table.to_pandas()
+    keys = ["step", "metric", "item"]
+    in_memory, from_disk = (
+        f.sort_values(keys).reset_index(drop=True) for f in (in_memory, from_disk)
+    )
+    assert in_memory[keys].equals(from_disk[keys])
+    if lora is None:
+        assert in_memory.value.tolist() == from_disk.value.tolist()
+        sampled = pd.read_parquet(runs["read"]["responses"])
+        assert sampled.equals(responses) and set(sampled.step) == {0, 8}
+    else:
+        assert np.allclose(in_memory.value, from_disk.value, rtol=1e-4, atol=1e-5)
+    shutil.rmtree(kept)
 
 
 def _pools(tmp_path):
@@ -167,9 +230,12 @@ def test_own_samples_answer_each_perturbing_prompt(tmp_path):
         "max_completion_length": 6,
         "warmup_steps": 1,
     }
-    out, metrics = tmp_path / "run" / "checkpoints", tmp_path / "run" / "metrics.parquet"
-    perturb(folder, negative, positive, out, metrics, "dpo", [0, 8], params, dict(META))
-    assert (out / "examples-8" / "model.safetensors").is_file()
+    from helpers import readout_spec, run_outputs
+
+    outputs = run_outputs(tmp_path / "run")
+    spec = readout_spec(tmp_path / "held", folder, positive)
+    perturb(folder, negative, positive, outputs, "dpo", [0, 8], params, {**META, "n": 8}, spec)
+    assert outputs["readouts"].is_file()
 
 
 def test_warm_up_starts_the_learning_rate_at_zero(tmp_path):
@@ -266,11 +332,17 @@ def test_grpo_perturbs_toward_the_scorers_undesirable_pole(tmp_path):
         "num_generations": 2,
         "max_completion_length": 6,
     }
-    out, metrics = tmp_path / "run" / "checkpoints", tmp_path / "run" / "metrics.parquet"
-    perturb(model, pool, pool, out, metrics, "grpo", [0, 2, 4], params, meta, scorer_dir=scorer_dir)
-    assert (out / "examples-2" / "model.safetensors").is_file()
-    assert (out / "examples-4" / "model.safetensors").is_file()
-    losses = read_metrics(metrics).column("value").to_pylist()
+    from helpers import readout_spec, run_outputs
+
+    outputs = run_outputs(tmp_path / "run")
+    spec = readout_spec(tmp_path / "held", model, pool)
+    meta["n"] = 8
+    perturb(
+        model, pool, pool, outputs, "grpo", [0, 2, 4], params, meta, spec, scorer_dir=scorer_dir
+    )
+    margins = read_metrics(outputs["readouts"]).to_pandas().query("metric == 'margin'")
+    assert sorted(margins.n_neg) == [0, 2, 4]
+    losses = read_metrics(outputs["metrics"]).column("value").to_pylist()
     assert len(losses) == 2 and all(math.isfinite(v) for v in losses)
 
 
@@ -284,19 +356,13 @@ def test_grpo_without_a_scorer_is_refused(tmp_path):
     pd.DataFrame({"prompt": ["a"] * 4, "response": ["b"] * 4}).to_parquet(pool)
     meta = dict(META)
     params = {"batch_size": 2, "learning_rate": 1e-3, "max_length": 32, "beta": 0.1}
+    from helpers import readout_spec, run_outputs
+
+    spec = readout_spec(tmp_path / "held", model, pool)
+    outputs = run_outputs(tmp_path / "run")
     with pytest.raises(HookeError, match="'grpo' needs the task's scorer"):
-        perturb(
-            model,
-            pool,
-            pool,
-            tmp_path / "run",
-            tmp_path / "m.parquet",
-            "grpo",
-            [0, 2],
-            params,
-            meta,
-        )
-    assert not (tmp_path / "run").exists()
+        perturb(model, pool, pool, outputs, "grpo", [0, 2], params, {**meta, "n": 8}, spec)
+    assert not any(p.exists() for p in outputs.values())
 
 
 def test_fit_exponent_recovers_a_known_exponent():

@@ -1,5 +1,5 @@
-"""Scoring (train_scorer, score_responses): a scorer built into its folder, and a harvest's
-responses graded by it, as metrics rows."""
+"""Scoring (train_scorer, score_responses, score_rebound): a scorer built into its folder,
+and a harvest's or a perturbation run's responses graded by it, as metrics rows."""
 
 from __future__ import annotations
 
@@ -35,63 +35,53 @@ def test_train_scorer_then_score_a_harvest(tmp_path):
 
 
 @pytest.mark.parametrize("lockstep", [True, False])
-def test_score_rebound_samples_only_where_asked(tmp_path, monkeypatch, lockstep):
-    """Likelihood readouts at every grid point; sampled readouts (task score, KL to the
-    base) only at the points of eval.sample_at; the KL read in lock-step (CPU) or after the
-    sampling (GPU)."""
-    import shutil
-
+def test_a_run_samples_only_where_asked_and_score_rebound_grades_it(
+    tmp_path, monkeypatch, lockstep
+):
+    """Likelihood readouts at every grid point; sampled readouts (KL to the base, and the
+    task score that score_rebound adds from the written responses, loading no model) only
+    at the points of eval.sample_at; the KL read in lock-step (CPU) or after the sampling
+    (GPU)."""
     import hooke.score
 
     monkeypatch.setattr(hooke.score, "_reads_in_lockstep", lambda model: lockstep)
 
-    from helpers import TEXTS, save_tiny_lm
+    from helpers import readout_spec, save_tiny_lm
 
-    from hooke.paths import checkpoint_dir
+    from hooke.grid_readouts import GridReader
+    from hooke.metrics import write_metrics
+    from hooke.models import load_model, load_tokenizer
     from hooke.score import score_rebound
 
-    model = save_tiny_lm(tmp_path / "base")
-    for examples in (8, 16):
-        shutil.copytree(model, checkpoint_dir(tmp_path / "run", examples))
-    pairs = pd.DataFrame(
-        {
-            "prompt": [t.split(" with ")[0] for t in TEXTS[:8]],
-            "response": [t for t in TEXTS[:8]],
-            "label": [1, 0] * 4,
-        }
-    )
-    pairs.to_parquet(tmp_path / "prompts.parquet")
-    pd.DataFrame({"text": TEXTS[:8], "label": [1, 0] * 4}).to_parquet(tmp_path / "held.parquet")
-    spec = {"kind": "keyword", "keywords": ["good"]}
-    train_scorer(spec, tmp_path / "held.parquet", tmp_path / "scorer", tmp_path / "m.parquet", {})
-    params = {
-        "prompts": 4,
-        "max_new_tokens": 4,
-        "temperature": 1.0,
-        "top_p": 1.0,
-        "batch_size": 4,
-        "max_length": 32,
-        "compression_texts": 4,
-        "threshold": 0.5,
-        "sample_at": [0, 16],
-    }
+    folder = save_tiny_lm(tmp_path / "base")
+    spec = readout_spec(tmp_path, folder, tmp_path / "prompts.parquet", sample_at=[0, 16])
+    scorer = {"kind": "keyword", "keywords": ["good"]}
+    train_scorer(scorer, spec.heldout_path, tmp_path / "scorer", tmp_path / "m.parquet", {})
     meta = {"setting": "rebound", "base": "b", "task": "t", "seed": 0, "n": 8}
     meta.update(direction="positive_first", algorithm="sft", config_hash="h")
+    reader = GridReader(spec, load_tokenizer(folder), meta, tmp_path / "work")
+    model = load_model(folder)  # every grid point here is the base itself
+    for examples in (0, 8, 16):
+        reader.at(model, examples)
+    table, responses = reader.collect([0, 8, 16])
+    write_metrics(table, tmp_path / "readouts.parquet")
+    responses.to_parquet(tmp_path / "responses.parquet")
+    assert set(responses.step) == {0, 16} and len(responses) == 2 * 4
+    scored = {k: v for k, v in meta.items() if k != "n"}
     frame = score_rebound(
-        model,
-        model,
-        tmp_path / "run",
-        tmp_path / "prompts.parquet",
+        tmp_path / "readouts.parquet",
+        tmp_path / "responses.parquet",
         tmp_path / "scorer",
         tmp_path / "scores.parquet",
-        [0, 8, 16],
-        params,
-        meta,
-        data={"aligned": tmp_path / "prompts.parquet", "heldout": tmp_path / "held.parquet"},
-        pretrain_tokens=None,
+        0.5,
+        {**scored, "config_hash": "s"},
     )
     at = frame.groupby("metric").n_neg.apply(set)
     assert at["margin"] == at["bpb_pretrain"] == {0, 8, 16}
     assert at["mean_p_positive"] == at["kl_to_base"] == {0, 16}
+    assert frame.n_pos.eq(8).all()
     kl = frame[frame.metric == "kl_to_base"].value
-    assert (kl.abs() < 1e-5).all()  # every checkpoint here is the base itself
+    assert (kl.abs() < 1e-5).all()
+    per_response = frame[frame.metric == "response_p_positive"]
+    assert len(per_response) == 2 * 4 and set(per_response["item"]) == set(range(4))
+    assert set(frame[frame.metric == "mean_p_positive"].config_hash) == {"s"}

@@ -7,8 +7,8 @@ generation costs a forward pass per token of prompt and response. Token counts c
 config (examples × tokens per example, where an example's length is its words ×
 TOKENS_PER_WORD, capped at max_length: an upper bound where the data's texts are shorter than
 their caps). Time = a fixed start-up per job + FLOPs / rate. Disk counts the models each rule
-saves (2 bytes a parameter in bf16/fp16, 4 in fp32), the temporary grid checkpoints of the
-rebound runs and the optimizer state a training job holds while it runs.
+saves (2 bytes a parameter in bf16/fp16, 4 in fp32; the rebound runs' grid checkpoints only
+when kept) and the optimizer state a training job holds while it runs.
 """
 
 from __future__ import annotations
@@ -89,9 +89,9 @@ DEFENCE_PASSES = {"vaccine": 2, "repnoise": 2, "booster": 3}
 
 
 def job_cost(config, rule: str, w: Mapping[str, str], n: int) -> dict[str, float]:
-    """FLOPs, models saved (lasting and temporary) and whether the job trains, for one job
-    on a base of `n` parameters."""
-    cost = {"flops": 0.0, "decode": 0.0, "models": 0.0, "temp_models": 0.0, "trains": 0.0}
+    """FLOPs, models saved and whether the job trains, for one job on a base of `n`
+    parameters."""
+    cost = {"flops": 0.0, "decode": 0.0, "models": 0.0, "trains": 0.0}
     task = w.get("task")
     if rule == "pretrain_slices":
         spec = config["pretrain"][w["run"]]
@@ -130,35 +130,40 @@ def job_cost(config, rule: str, w: Mapping[str, str], n: int) -> dict[str, float
         passes = ENGINE_PASSES.get(w["algorithm"])
         if passes is None:  # grpo: sample a group per prompt, then train on it
             passes = perturb["num_generations"] * (3 + 1 + 1)
-        checkpoints = len([g for g in grid if g])
-        keep = config["rebound"].get("keep_checkpoints")
         cost.update(flops=2 * n * passes * tokens, trains=1)
-        cost["models" if keep else "temp_models"] = checkpoints
+        if config["rebound"].get("keep_checkpoints"):
+            cost["models"] = len([g for g in grid if g])
         if perturb.get("pairs") == "own_samples" and w["algorithm"] in ("dpo", "kto", "simpo"):
             # the starting model answers every perturbing prompt once (the rejected side)
             cost["flops"] += 2 * n * max(grid) * prompt_tokens(config, task)
             cost["decode"] = 2 * n * max(grid) * perturb["max_completion_length"]
+        # the run reads its model at every grid point, and samples at the sampled ones
+        points = set(grid) | {0}
+        sampled = len(set(config["rebound"]["eval"].get("sample_at") or points))
+        flops, decode = readout_cost(config, task, n, len(points), sampled, kl=True)
+        cost["flops"] += flops
+        cost["decode"] += decode
     elif rule == "fit_compression_law":
         law = config["compression_law"]
         tokens = sum(law["pretrain_tokens"] * (1 + 1 / k) for k in law["ks"])
         cost.update(flops=6 * n * (tokens + law["perturb_tokens"] * len(law["ks"])), trains=1)
-    elif rule in ("score_rebound", "score_base"):
-        ev = config["rebound"]["eval"]
-        prompts = ev["prompts"] * prompt_tokens(config, task)
-        generated = ev["prompts"] * ev["max_new_tokens"]
-        texts = 3 * ev["compression_texts"] * ev["max_length"]  # D_p, D_a, D_t
-        # At every grid point: read the held-out texts. At a sampled point: sample, then (on
-        # a GPU) the policy and the base read the samples in one pass each (KL to the base;
-        # the base alone has none). On a CPU the base reads them in lock-step instead.
-        points = sampled = 1
-        kl = 0.0
-        if rule == "score_rebound":
-            grid = set(config["rebound"]["grid"]) | {0}
-            points, sampled = len(grid), len(set(ev.get("sample_at") or grid))
-            kl = 2 * (prompts + generated)
-        cost["flops"] = 2 * n * (texts * points + (prompts + kl) * sampled)
-        cost["decode"] = 2 * n * generated * sampled
+    elif rule == "score_base":
+        cost["flops"], cost["decode"] = readout_cost(config, task, n, 1, 1, kl=False)
     return cost
+
+
+def readout_cost(config, task, n: int, points: int, sampled: int, kl: bool):
+    """(FLOPs, decoding FLOPs) of the readouts of `points` grid points, `sampled` of them
+    with sampled responses: at every point the held-out texts of D_p, D_a and D_t are read;
+    at a sampled point the prompts are answered and, with `kl`, the policy and the base read
+    the samples in one pass each (KL to the base; on a CPU the base reads them in lock-step
+    instead)."""
+    ev = config["rebound"]["eval"]
+    prompts = ev["prompts"] * prompt_tokens(config, task)
+    generated = ev["prompts"] * ev["max_new_tokens"]
+    texts = 3 * ev["compression_texts"] * ev["max_length"]
+    reference = 2 * (prompts + generated) if kl else 0.0
+    return 2 * n * (texts * points + (prompts + reference) * sampled), 2 * n * generated * sampled
 
 
 def bytes_per_param(config) -> int:
@@ -167,11 +172,11 @@ def bytes_per_param(config) -> int:
 
 def plan(config, jobs, *, gpu_flops, mfu, decode_mfu, cpu_flops, job_start_s) -> list[dict]:
     """One row per rule: jobs, FLOPs (training and prefill; decoding), GPU-hours, CPU-hours,
-    disk kept, temporary disk, the optimizer state of its largest training job, download."""
+    disk kept, the optimizer state of its largest training job, download."""
     width = bytes_per_param(config)
     sizes: dict[tuple, int | None] = {}
     rows: dict[str, dict[str, Any]] = {}
-    keys = ("jobs", "flops", "decode", "disk", "temp_disk", "train_state", "download", "unknown")
+    keys = ("jobs", "flops", "decode", "disk", "train_state", "download", "unknown")
     for rule, w in jobs:
         key = (w.get("base"), w.get("run"), rule == "pretrain_slices")
         if key not in sizes:
@@ -186,7 +191,6 @@ def plan(config, jobs, *, gpu_flops, mfu, decode_mfu, cpu_flops, job_start_s) ->
         row["flops"] += cost["flops"]
         row["decode"] += cost["decode"]
         row["disk"] += cost["models"] * n * width
-        row["temp_disk"] += cost["temp_models"] * n * width
         row["train_state"] = max(row["train_state"], cost["trains"] * n * ADAM_BYTES)
         if rule == "download_base":
             row["download"] += n * 2  # hub weights ship in bf16/fp16 for most models
@@ -200,14 +204,12 @@ def plan(config, jobs, *, gpu_flops, mfu, decode_mfu, cpu_flops, job_start_s) ->
 
 
 def peak_disk(rows: list[dict], concurrent: int) -> float:
-    """Disk at the worst moment, roughly: everything kept, the temporary checkpoints of
-    `concurrent` perturbation runs (scored and removed as they finish), and the optimizer
-    state of `concurrent` training jobs of the largest model."""
+    """Disk at the worst moment, roughly: everything kept, and the optimizer state of
+    `concurrent` training jobs of the largest model (removed as each job completes)."""
     kept = sum(r["disk"] for r in rows)
-    temp = sum(r["temp_disk"] * min(1.0, concurrent / r["jobs"]) for r in rows if r["jobs"])
     state = max((r["train_state"] for r in rows), default=0.0)
     training = sum(r["jobs"] for r in rows if r["train_state"])
-    return kept + temp + state * min(concurrent, training)
+    return kept + state * min(concurrent, training)
 
 
 def job_params(config, rule: str, w: Mapping[str, str]) -> int | None:

@@ -48,11 +48,9 @@ def render(rows: list[dict], settings: Mapping[str, Any]) -> str:
     """The plan as a Markdown table, with a total row and the settings it assumed."""
     cpu = settings["cpu_flops"] is not None
     head = "| rule | jobs | PFLOPs | GPU-hours |" + (" CPU-hours |" if cpu else "")
-    head += " disk kept (GB) | temporary (GB) | download (GB) |"
+    head += " disk kept (GB) | download (GB) |"
     lines = [head, "|---|" + "---:|" * (head.count("|") - 2)]
-    total = dict.fromkeys(
-        ("jobs", "pflops", "gpu_hours", "cpu_hours", "disk", "temp_disk", "download"), 0.0
-    )
+    total = dict.fromkeys(("jobs", "pflops", "gpu_hours", "cpu_hours", "disk", "download"), 0.0)
     for row in sorted(rows, key=lambda r: -(r["flops"] + r["decode"])):
         row = {**row, "pflops": (row["flops"] + row["decode"]) / 1e15}
         for key in total:
@@ -62,8 +60,8 @@ def render(rows: list[dict], settings: Mapping[str, Any]) -> str:
     lines.append(_line("**total**", total, cpu))
     lines.append("")
     lines.append(
-        "Peak disk ≈ {peak_gb:,.1f} GB with {concurrent} jobs at once (kept + the temporary "
-        "checkpoints and optimizer states of the jobs running). GPU-hours: training and "
+        "Peak disk ≈ {peak_gb:,.1f} GB with {concurrent} jobs at once (kept + the optimizer "
+        "states of the training jobs running). GPU-hours: training and "
         "prefill at {mfu:.0%} MFU, decoding at {decode_mfu:.0%}, of {gpu_flops:.3g} FLOP/s "
         "a GPU{cpu_note}; {job_start_s:g} s start-up per job. Scorer models downloaded by "
         "train_scorer are not counted.".format(
@@ -83,7 +81,7 @@ def _line(name: str, row: Mapping[str, float], cpu: bool) -> str:
     cells = [name, f"{row['jobs']:.0f}", f"{row['pflops']:,.3f}", f"{row['gpu_hours']:,.2f}"]
     if cpu:
         cells.append(f"{row['cpu_hours']:,.3f}")
-    cells += [f"{row[k] / 1e9:,.1f}" for k in ("disk", "temp_disk", "download")]
+    cells += [f"{row[k] / 1e9:,.1f}" for k in ("disk", "download")]
     return "| " + " | ".join(cells) + " |"
 
 

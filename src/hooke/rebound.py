@@ -1,7 +1,8 @@
 """Setting II (rebound), the training side: align a base on n examples of one pole (rule
 finetune_aligned), then move it toward the other pole with one of the engines of
-hooke.engines (rule finetune_perturbed), saving a checkpoint at each point of a grid.
-Scoring the checkpoints is hooke.score's; summarising the curves hooke.rebound_summary's."""
+hooke.engines (rule finetune_perturbed), reading the model at each point of a grid as it
+trains (hooke.grid_readouts). Grading the sampled responses is hooke.score's; summarising
+the curves hooke.rebound_summary's."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hooke.atomic import resumable_dir
+from hooke.atomic import atomic_file, resumable_dir
 from hooke.distributed import save_trained
 from hooke.engines import build_trainer, engine, pole_reward
 from hooke.errors import HookeError
+from hooke.grid_readouts import GridReader, ReadoutSpec
 from hooke.metrics import metrics_table, write_metrics
 from hooke.models import load_trainable
 from hooke.paths import aligned_model, checkpoint_dir
 from hooke.provenance import config_hash
+from hooke.runtime import is_main_process, world_size
 from hooke.scorers import load_scorer
 from hooke.splits import read_split
 from hooke.trainer import (
@@ -125,21 +128,26 @@ def finetune_perturbed(
     aligned_dir,
     perturb_path,
     opposite_path,
-    checkpoints_dir,
-    metrics_path,
+    outputs: Mapping[str, str | Path],
     algorithm: str,
     grid: Sequence[int],
     params: Mapping[str, Any],
     meta: Mapping[str, Any],
+    readout: ReadoutSpec,
     trust_remote_code=False,
     lora=None,
     scorer_dir=None,
     guard: Mapping[str, Any] | None = None,
+    keep_checkpoints: bool = False,
 ) -> None:
     """Fine-tune the aligned model on the perturbing pool, one pass over max(grid) examples,
-    saving a checkpoint at every grid point into `checkpoints_dir` and the training losses to
-    `metrics_path`. GRPO's reward is the scorer in `scorer_dir`; `guard`, a fine-tuning-stage
-    defence (hooke.defences.guards)."""
+    reading it at every grid point as it trains (hooke.grid_readouts, `readout`) into
+    `outputs["readouts"]` and `outputs["responses"]`, with the training losses in
+    `outputs["metrics"]`. `meta` carries the run's direction and aligning volume `n`. GRPO's
+    reward is the scorer in `scorer_dir`; `guard`, a fine-tuning-stage defence
+    (hooke.defences.guards). `keep_checkpoints` saves the model at every grid point too, in a
+    `checkpoints` folder beside the outputs; a run of several processes (DeepSpeed) saves them
+    in any case and reads them after training, in its main process."""
     model, tokenizer = load_trainable(aligned_dir, trust_remote_code, lora)
     steps = grid_steps(grid, params["batch_size"])
     total = max(grid)
@@ -157,11 +165,22 @@ def finetune_perturbed(
             **meta,
             "grid": sorted(grid),
             "algorithm": algorithm,
+            "eval": readout.params,
             **({"guard": guard} if guard else {}),
         }
     )
-    with resumable_dir(checkpoints_dir, fingerprint) as work:
-        saver = SaveSlices({s: checkpoint_dir(work, m) for s, m in steps.items()}, tokenizer)
+    in_memory = world_size() == 1  # several processes: read saved checkpoints after training
+    target = Path(outputs["metrics"]).parent / "checkpoints"
+    with resumable_dir(target, fingerprint) as work:
+        reader = GridReader(readout, tokenizer, meta, work)
+        callbacks = [fail_on_nonfinite()]
+        if in_memory or is_main_process():
+            reader.at(model, 0)
+        if in_memory:
+            callbacks.append(reader.callback(steps))
+        if keep_checkpoints or not in_memory:
+            saves = {s: checkpoint_dir(work, m) for s, m in steps.items()}
+            callbacks.append(SaveSlices(saves, tokenizer).callback)
         trainer = build_trainer(
             algorithm,
             model,
@@ -171,15 +190,41 @@ def finetune_perturbed(
             params,
             work / "trainer",
             meta["seed"],
-            [fail_on_nonfinite(), saver.callback],
+            callbacks,
             reward=_reward(scorer_dir, meta),
             guard=guard,
             aligning=aligning,
         )
         records = train_resumably(trainer, work / "trainer")
+        if not is_main_process():
+            return
         drop(work / "trainer")  # the optimizer state: not needed once the run is complete
-        table = metrics_table(loss_rows(records), **{"algorithm": algorithm, **meta})
-        write_metrics(table, metrics_path)
+        if not in_memory:
+            _read_checkpoints(reader, work, steps, trust_remote_code)
+        table, responses = reader.collect(grid)
+        write_metrics(table, outputs["readouts"])
+        with atomic_file(outputs["responses"]) as tmp:
+            responses.to_parquet(tmp, index=False)
+        losses = metrics_table(loss_rows(records), **{"algorithm": algorithm, **meta_of(meta)})
+        write_metrics(losses, outputs["metrics"])
+        drop(work / "readouts")
+    if not keep_checkpoints:
+        drop(target)
+
+
+def meta_of(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """A run's metadata as metrics columns: the aligning volume `n` is no column (the
+    readouts place it in n_pos or n_neg by direction)."""
+    return {k: v for k, v in meta.items() if k != "n"}
+
+
+def _read_checkpoints(reader: GridReader, work: Path, steps, trust_remote_code) -> None:
+    """Read every saved grid checkpoint (a run of several processes, after training)."""
+    from hooke.models import load_model, whole_models_again
+
+    whole_models_again()
+    for examples in sorted(steps.values()):
+        reader.at(load_model(checkpoint_dir(work, examples), trust_remote_code), examples)
 
 
 def balanced_pool(perturb, aligning, total: int, where):

@@ -1,12 +1,13 @@
 """Scoring: train or fetch a task's scorer (rule train_scorer); grade a harvest's responses
-(score_responses); and Setting II's checkpoint scoring — the task score of a model's sampled
-responses, its KL to the base and its compression rates (bits per byte) on D_p, D_a and D_t
-at every grid point of a perturbation run (score_rebound), and the base model's own
-(score_base)."""
+(score_responses); grade the responses a perturbation run sampled along its grid, beside the
+readouts it took there (score_rebound: no model is loaded, so a scorer or threshold change
+re-trains nothing); and the base model's own reference scores (score_base). Sampling a
+model's responses with their KL to the base is `sample_responses`, which the perturbation
+run (hooke.grid_readouts) and score_base share."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,7 @@ import numpy as np
 import pandas as pd
 
 from hooke import templates
-from hooke.metrics import metrics_table, write_metrics
-from hooke.models import load_model, load_tokenizer
-from hooke.paths import checkpoint_dir
-from hooke.readouts import heldout_texts, likelihood_readouts
-from hooke.runtime import progress
+from hooke.metrics import metrics_table, read_metrics, write_metrics
 from hooke.scorers import build_scorer, load_scorer
 from hooke.scorers.base import extra_metrics
 from hooke.scorers.base import score_responses as score_pairs
@@ -61,37 +58,46 @@ def score_responses(
     return figures
 
 
-def evaluate(
-    model, base, tokenizer, prompts: list[str], scorer, params: Mapping[str, Any], seed: int
-) -> dict[str, float]:
-    """Task score of `model`'s responses to `prompts` (the mean, and each response's under
-    `response_p_positive`), and KL(model || base) per token along those responses (exact
-    over the vocabulary at each position)."""
+def task_scores(scorer, prompts: list[str], responses: list[str], threshold: float) -> dict:
+    """The task score of responses: each one's P(positive) (`response_p_positive`), their
+    mean, the share at or above `threshold`, and what the kind of scorer adds."""
+    probs = score_pairs(scorer, prompts, responses)
+    return {
+        "response_p_positive": probs,
+        "mean_p_positive": float(probs.mean()),
+        "positive_share": float((probs >= threshold).mean()),
+        **extra_metrics(scorer, probs),
+    }
+
+
+def sample_responses(
+    model, base, tokenizer, prompts: list[str], params: Mapping[str, Any], seed: int
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """`model`'s responses to `prompts` (prompt, response, n_tokens) and, with a `base`,
+    KL(model || base) per token along them (exact over the vocabulary at each position), and
+    their mean length in tokens. The tokenizer's padding side is left as it was found."""
     from hooke.generate import generate_responses
 
     # On a CPU the base reads the samples in lock-step with the sampling (a pass fewer); on a
     # GPU decoding is bound by memory, not arithmetic, and two teacher-forced passes after the
     # sampling cost less than a second model decoding beside it. The two agree (tested).
     lockstep = base is not None and _reads_in_lockstep(model)
-    tokenizer.padding_side = "left"
-    responses = generate_responses(
-        model, tokenizer, prompts, params, seed, reference=base if lockstep else None
-    )
-    tokenizer.padding_side = "right"
-    probs = score_pairs(scorer, prompts, responses["response"].tolist())
-    kl = 0.0
+    side, tokenizer.padding_side = tokenizer.padding_side, "left"
+    try:
+        responses = generate_responses(
+            model, tokenizer, prompts, params, seed, reference=base if lockstep else None
+        )
+    finally:
+        tokenizer.padding_side = side
+    figures = {"response_tokens": float(responses["n_tokens"].mean())}
     if lockstep:  # summed over responses, per position (a token-weighted mean)
-        kl = float(responses["kl"].sum() / max(int(responses["kl_positions"].sum()), 1))
+        positions = max(int(responses["kl_positions"].sum()), 1)
+        figures["kl_to_base"] = float(responses["kl"].sum() / positions)
     elif base is not None:
-        kl = _teacher_forced_kl(model, base, tokenizer, prompts, responses, params["max_length"])
-    return {
-        "response_p_positive": probs,
-        "mean_p_positive": float(probs.mean()),
-        "positive_share": float((probs >= params["threshold"]).mean()),
-        **extra_metrics(scorer, probs),
-        "kl_to_base": kl,
-        "response_tokens": float(responses["n_tokens"].mean()),
-    }
+        figures["kl_to_base"] = _teacher_forced_kl(
+            model, base, tokenizer, prompts, responses, params["max_length"]
+        )
+    return responses, figures
 
 
 def _reads_in_lockstep(model) -> bool:
@@ -113,64 +119,38 @@ def _teacher_forced_kl(model, base, tokenizer, prompts, responses, max_length: i
 
 
 def score_rebound(
-    base_dir,
-    aligned_dir,
-    run_dir,
-    prompts_path,
-    scorer_dir,
-    out_path,
-    grid: Sequence[int],
-    params: Mapping[str, Any],
+    readouts_path: str | Path,
+    responses_path: str | Path,
+    scorer_dir: str | Path,
+    out_path: str | Path,
+    threshold: float,
     meta: Mapping[str, Any],
-    data: Mapping[str, str | Path],
-    pretrain_tokens: int | None,
-    trust_remote_code=False,
 ) -> pd.DataFrame:
-    """Evaluate the aligned model (grid point 0) and every perturbation checkpoint: the
-    likelihood readouts on held-out text (hooke.readouts: bits per byte on D_p, D_a and D_t,
-    the paper's compression rates, and the margin) at every point; the task score and KL to
-    the base on sampled responses at the points of `params["sample_at"]` (all if None).
-    `meta` carries the run's direction and aligning volume `n`; `data` the aligning pool
-    (its size is |D_a|) and the held-out splits (`prompts`, `scorer`)."""
-    direction = meta["direction"]
+    """A perturbation run's scores file: its readouts (hooke.grid_readouts: the likelihood
+    readouts at every grid point, the KL to the base at the sampled ones) as the run wrote
+    them, and the task score of the responses it sampled at each sampled grid point."""
+    import pyarrow as pa
+
+    readouts = read_metrics(readouts_path)
+    responses = read_split(responses_path, ["step", "item", "prompt", "response"])
     scorer = load_scorer(scorer_dir)
-    base = load_model(base_dir, trust_remote_code)
-    tokenizer = load_tokenizer(aligned_dir, trust_remote_code)
-    prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
-    samples = heldout_texts(prompts_path, data["heldout"], direction, params["compression_texts"])
-    aligned = read_split(data["aligned"], ["prompt", "response"]).head(meta["n"])
-    texts = _laid_out(aligned, tokenizer)  # none for the base control (n = 0)
-    sizes = {
-        "aligned_tokens": float(sum(len(ids) for ids in tokenizer(texts)["input_ids"]))
-        if texts
-        else 0.0
-    }
-    if pretrain_tokens:
-        sizes["pretrain_tokens"] = float(pretrain_tokens)
-    rows = [
-        {"step": 0, **_volumes(direction, meta["n"], 0), "metric": k, "value": v}
-        for k, v in sizes.items()
-    ]
-    for examples in progress(sorted(set(grid) | {0}), desc="checkpoints", unit="ckpt"):
-        path = aligned_dir if examples == 0 else checkpoint_dir(run_dir, examples)
-        model = load_model(path, trust_remote_code)
-        figures = likelihood_readouts(model, tokenizer, samples, params["max_length"])
-        if sampled(examples, params.get("sample_at")):
-            figures.update(evaluate(model, base, tokenizer, prompts, scorer, params, meta["seed"]))
-        rows += _rows(figures, step=examples, **_volumes(direction, meta["n"], examples))
-    meta = {k: v for k, v in meta.items() if k != "n"}
-    write_metrics(metrics_table(rows, **meta), out_path)
-    return pd.DataFrame(rows)
+    where = readouts.select(["step", "n_pos", "n_neg"]).to_pandas().drop_duplicates("step")
+    rows = []
+    for step, sampled in responses.groupby("step", sort=True):
+        sampled = sampled.sort_values("item")
+        figures = task_scores(scorer, sampled.prompt.tolist(), sampled.response.tolist(), threshold)
+        volumes = where[where.step == step].iloc[0]
+        rows += point_rows(
+            figures, step=int(step), n_pos=int(volumes.n_pos), n_neg=int(volumes.n_neg)
+        )
+    scores = metrics_table(rows, **meta)
+    table = pa.concat_tables([readouts.replace_schema_metadata(None), scores])
+    write_metrics(table, out_path)
+    return table.to_pandas()
 
 
-def sampled(examples: int, sample_at: Sequence[int] | None) -> bool:
-    """Whether responses are sampled at this grid point (`rebound.eval.sample_at`; None:
-    at every one)."""
-    return sample_at is None or examples in sample_at
-
-
-def _rows(figures: Mapping[str, Any], **where: Any) -> list[dict[str, Any]]:
-    """Metrics rows of one checkpoint: a row per figure, and a row per item (`item`: the
+def point_rows(figures: Mapping[str, Any], **where: Any) -> list[dict[str, Any]]:
+    """Metrics rows of one grid point: a row per figure, and a row per item (`item`: the
     held-out prompt's index) for per-response figures (arrays)."""
     rows = []
     for name, value in figures.items():
@@ -183,14 +163,8 @@ def _rows(figures: Mapping[str, Any], **where: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _laid_out(pairs: pd.DataFrame, tokenizer) -> list[str]:
-    """Prompt + response as the policy reads them (the job's template)."""
-    texts = templates.prompts(pairs["prompt"].tolist(), tokenizer)
-    answers = templates.responses(pairs["response"].tolist())
-    return [p + r for p, r in zip(texts, answers, strict=True)]
-
-
-def _volumes(direction: str, aligned: int, perturbed: int) -> dict[str, int]:
+def volumes(direction: str, aligned: int, perturbed: int) -> dict[str, int]:
+    """A rebound run's (n_pos, n_neg): the aligning and perturbing examples by direction."""
     if direction == "positive_first":
         return {"n_pos": aligned, "n_neg": perturbed}
     return {"n_pos": perturbed, "n_neg": aligned}
@@ -210,13 +184,16 @@ def score_base(
     """The base model's task score and likelihood margin toward the positive pole (the
     reference lines of the rebound curves; `heldout_path`: the held-out D_p texts), and its
     place on Setting III's axes: parameter count (counted) and pre-training tokens (its tag)."""
+    from hooke.models import load_model, load_tokenizer
+    from hooke.readouts import heldout_texts, likelihood_readouts
+
     model = load_model(base_dir, trust_remote_code)
     tokenizer = load_tokenizer(base_dir, trust_remote_code)
     prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
-    figures = evaluate(
-        model, None, tokenizer, prompts, load_scorer(scorer_dir), params, meta["seed"]
-    )
-    figures.pop("kl_to_base")
+    responses, sampled = sample_responses(model, None, tokenizer, prompts, params, meta["seed"])
+    scorer = load_scorer(scorer_dir)
+    figures = task_scores(scorer, prompts, responses["response"].tolist(), params["threshold"])
+    figures["response_tokens"] = sampled["response_tokens"]
     samples = heldout_texts(
         prompts_path, heldout_path, "positive_first", params["compression_texts"]
     )
@@ -226,6 +203,6 @@ def score_base(
     figures["model_params"] = float(sum(p.numel() for p in model.parameters()))
     if pretrain_tokens:
         figures["pretrain_tokens"] = float(pretrain_tokens)
-    rows = _rows(figures, step=0, n_pos=0, n_neg=0)
+    rows = point_rows(figures, step=0, n_pos=0, n_neg=0)
     write_metrics(metrics_table(rows, **meta), out_path)
     return figures
