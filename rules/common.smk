@@ -185,14 +185,19 @@ def perturbing_pool(wildcards):
 
 def aligned_run(wildcards):
     """The finetune_aligned run a perturbation starts from: the wildcards' own, or plain
-    SFT's for a fine-tuning-stage defence (anchor, mix), which guards the perturbation.
-    """
+    SFT's for a fine-tuning-stage defence (anchor, mix), which guards the perturbation; the
+    base itself for the base control (n = 0: nothing to align, no job to copy it)."""
+    if int(wildcards.n) == 0:
+        return base_model(wildcards)
     aligner = defences.alignment_of(wildcards.aligner)
     return rules.finetune_aligned.output.run.format(**{**wildcards, "aligner": aligner})
 
 
 def aligned_model_dir(wildcards):
-    """The aligned model inside the wildcards' finetune_aligned run."""
+    """The model a perturbation starts from: the aligned model inside the wildcards'
+    finetune_aligned run, or the base's own directory for the base control."""
+    if int(wildcards.n) == 0:
+        return base_model_dir(wildcards)
     return str(paths.aligned_model(aligned_run(wildcards)))
 
 

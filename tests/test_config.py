@@ -21,11 +21,11 @@ def _rule_counts(stdout: str) -> dict[str, int]:
 
 
 def test_shipped_configs_pass():
-    for name in ("config.yaml", "paper.yaml", "gpu_smoke.yaml", "powered.yaml"):
+    for name in ("config.yaml", "miniature.yaml", "paper.yaml", "gpu_smoke.yaml", "powered.yaml"):
         check_config(yaml.safe_load((ROOT / "config" / name).read_text()), SCHEMA)
     check_config(load_test_config(), SCHEMA)
     # config/defences.yaml is an overlay on the miniature's config (make defences)
-    merged = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    merged = yaml.safe_load((ROOT / "config" / "miniature.yaml").read_text())
     merged["defences"].update(
         yaml.safe_load((ROOT / "config" / "defences.yaml").read_text())["defences"]
     )
@@ -288,10 +288,10 @@ def test_setting_iii_axes_expand_the_rebound_dag(tmp_path):
     II does not have (booster and anchor under SFT: sft under SFT is Setting II's)."""
     from conftest import ROOT, snakemake
 
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    config = yaml.safe_load((ROOT / "config" / "miniature.yaml").read_text())
     setting = config["rebound"]
     result = snakemake(
-        tmp_path, "-n", "--quiet", "rules", configfile=ROOT / "config" / "config.yaml"
+        tmp_path, "-n", "--quiet", "rules", configfile=ROOT / "config" / "miniature.yaml"
     )
     counts = _rule_counts(result.stdout)
     bases, volumes = len(setting["bases"]), len(setting["volumes"])
@@ -324,7 +324,8 @@ def test_powered_config_plans_its_design(tmp_path):
     assert counts["harvest_responses"] == seeds * resistance["sft"]["slices"]
     bases, runs = len(setting["bases"]), len(setting["seeds"]) * (len(setting["volumes"]) + 1)
     assert setting["controls"] == ["base", "balanced"] and counts["pretrain_slices"] == bases
-    assert counts["finetune_aligned"] == bases * runs
+    # the base control perturbs the base itself: no aligned model of its own
+    assert counts["finetune_aligned"] == bases * len(setting["seeds"]) * len(setting["volumes"])
     balanced = len(setting["seeds"]) * len(setting["volumes"])
     assert (
         counts["finetune_perturbed"] == runs * (len(setting["algorithms"]) + bases - 1) + balanced

@@ -335,8 +335,9 @@ def test_rebound_expansion(tmp_path):
         config["rebound"]["controls"] = ["base"]
 
     jobs = planned_jobs(tmp_path, _changed_config(tmp_path, with_control))
-    # the base control: volume 0, per seed, in the first direction only
-    assert jobs["finetune_aligned"] == 2 * (3 * 2 + 1) and jobs["finetune_perturbed"] == 14
+    # the base control: volume 0, per seed, in the first direction only, perturbing the
+    # base itself (no aligned model to make)
+    assert jobs["finetune_aligned"] == 2 * 3 * 2 and jobs["finetune_perturbed"] == 14
 
 
 def test_report_bundles_tables_and_figures(copied_run):

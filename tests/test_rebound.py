@@ -258,23 +258,6 @@ def test_warm_up_starts_the_learning_rate_at_zero(tmp_path):
     assert rates[2] == pytest.approx([0.0, 5e-4, 1e-3, 1e-3])
 
 
-def test_the_base_control_keeps_the_base_as_it_is(tmp_path):
-    """n = 0 (rebound.controls: [base]): the 'aligned' model is the base, untrained."""
-    from helpers import save_tiny_lm
-    from safetensors.torch import load_file
-
-    from hooke.rebound import finetune_aligned
-
-    base = save_tiny_lm(tmp_path / "base")
-    _, positive = _pools(tmp_path)
-    params = {"epochs": 1, "batch_size": 4, "learning_rate": 1e-3, "max_length": 32}
-    finetune_aligned(base, positive, 0, tmp_path / "aligned-0", params, dict(META))
-    saved = load_file(str(tmp_path / "aligned-0" / "model" / "model.safetensors"))
-    original = load_file(str(base / "model.safetensors"))
-    assert saved.keys() == original.keys()
-    assert all((saved[k] == original[k]).all() for k in saved)
-
-
 @pytest.mark.parametrize("aligner", ["sft", "dpo"])
 def test_a_short_aligning_pool_fails_naming_the_volume_key(tmp_path, aligner):
     """Each aligner (hooke's SFT loop, a TRL trainer) refuses before training, naming the

@@ -62,24 +62,12 @@ def finetune_aligned(
     opposite_path: str | Path | None = None,
 ) -> None:
     """Align the base on the first `n` examples of the aligning pool with `aligner` (an
-    engine's name or a plugin's config entry: hooke.aligners); n = 0 (the base control of
-    rebound.controls) keeps the base as it is."""
+    engine's name or a plugin's config entry: hooke.aligners). The base control of
+    rebound.controls (n = 0) has no aligned model: its runs start from the base itself."""
     model, tokenizer = load_trainable(base_dir, trust_remote_code, lora)
     with resumable_dir(out_dir, config_hash({**params, **meta, "n": n})) as work:
-        records = (
-            []
-            if n == 0
-            else _align(
-                model,
-                tokenizer,
-                pool_path,
-                n,
-                params,
-                meta,
-                aligner,
-                opposite_path,
-                work / "trainer",
-            )
+        records = _align(
+            model, tokenizer, pool_path, n, params, meta, aligner, opposite_path, work / "trainer"
         )
         save_trained(model, tokenizer, aligned_model(work))
         algorithm = meta.get("aligner", "sft")
