@@ -96,6 +96,8 @@ rule judge_hypotheses:
         **table_outputs(
             "Overview",
             "verdicts",
+            "verdict_sensitivity",
+            "rebound_stages",
             "rebound_fits",
             "compression_law",
             subcategory="hypotheses H1-H8",

@@ -450,13 +450,17 @@ def figure_outputs(category, *names):
 
 
 def verdict_params():
-    """What the verdicts read of Setting II: whether it runs, where a curve's early stage
-    ends, and the aligner whose runs the hypotheses are about (the first)."""
+    """What the verdicts read of the design: whether Setting II runs, the fixed window of
+    the boundary sensitivity, the aligner whose runs the hypotheses are about (the first),
+    and whether Setting I's seeds are independent SFT runs (H1 needs two)."""
     setting = config.get("rebound") or {}
+    sft = config["resistance"]["sft"]
     return {
         "rebound": bool(setting),
         "early_examples": setting.get("early_examples"),
         "aligner": setting.get("aligners", ["sft"])[0],
+        "independent_sft": bool(sft.get("per_seed"))
+        and len(config["resistance"]["seeds"]) >= 2,
     }
 
 

@@ -440,7 +440,10 @@ def test_the_terminal_summary_lists_each_methods_worst_case(tmp_path):
     table, _ = defences_table(_planted_runs(), ["sft", "slow", "slower", "frozen", "unaligned"])
     (tmp_path / "tables").mkdir()
     table.to_csv(tmp_path / "tables" / "defences.csv", index=False)
-    lines = summarise(tmp_path).splitlines()
+    brief = summarise(tmp_path).splitlines()
+    (ranked,) = [line for line in brief if line.startswith("Defences (slowest rebound first")]
+    assert ranked.split(": ", 1)[1].startswith("#1 frozen, ") and ranked.endswith("— unaligned")
+    lines = summarise(tmp_path, full=True).splitlines()
     start = lines.index(
         "Defences benchmark (worst case over attacks; half-gain point: more is slower):"
     )

@@ -96,16 +96,33 @@ def test_summary_states_ci_p_and_mde_from_se_and_df():
     assert math.isnan(undefined["ci_low"]) and math.isnan(undefined["mde"])
 
 
+def test_few_clusters_are_fixed_effects_over_the_units_within_them():
+    """Two bases: the mean of the base means with the pooled within-base variance (df =
+    units - bases); three or more: the bases themselves are the units."""
+    from hooke.stats import fixed_effect_mean, replicated_mean
+
+    values, bases = [1.0, 2.0, 3.0, 5.0, 6.0, 7.0], ["a"] * 3 + ["b"] * 3
+    fixed = fixed_effect_mean(values, bases)
+    # base means 2 and 6; pooled variance (2 + 2) / 4 = 1; SE = sqrt(1 * (1/3 + 1/3)) / 2
+    assert fixed.estimate == pytest.approx(4.0) and fixed.df == 4
+    assert fixed.se == pytest.approx(math.sqrt(2 / 3) / 2)
+    inference, design = replicated_mean(values, bases)
+    assert inference == fixed and design == "6 seeds within 2 base(s), bases fixed"
+    three = replicated_mean([1.0, 2.0, 4.0], ["a", "b", "c"])
+    assert three[1] == "3 bases as clusters" and three[0].df == 2
+    assert fixed_effect_mean([1.0, 2.0], ["a", "b"]).df == 0  # one unit per base: no test
+
+
 def test_no_spread_is_exact_but_rounding_noise_is_no_effect_and_no_replicates_no_test():
     """Identical replicates (se 0, df > 0): the CI is the point itself; a point that is 0 up
     to rounding (3e-17 from two identical slopes) is no effect, never 'supported'. No
     replicates (df 0, e.g. a line through two points): no inference."""
-    from hooke.hypotheses import verdict
+    from hooke.hypotheses import label
 
     exact = Inference(0.02, 0.0, 2, 3).summary()
     assert exact["ci_low"] == exact["ci_high"] == 0.02 and exact["p_one_sided"] == 0.0
     noise = Inference(-3e-17, 0.0, 1, 2).summary()
     assert noise["estimate"] == noise["ci_low"] == 0.0 and noise["p_one_sided"] == 1.0
-    assert verdict(noise["ci_low"], noise["ci_high"], 0.002) == "contradicted"
+    assert label(noise["ci_low"], noise["ci_high"], 0.002) == "negligible"
     alone = Inference(0.5, 0.0, 0, 1).summary()
     assert math.isnan(alone["ci_low"]) and math.isnan(alone["p_one_sided"])

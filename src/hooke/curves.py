@@ -1,9 +1,13 @@
-"""The rebound curve model: each run's readout along the perturbation grid fitted with two
-phases, y(x) = c + a exp(-x / tau) + b x — a fast exponential return (a, tau) and a slow
-linear drift (b) — by scipy's least squares, with CIs from the fit's covariance (parametric
-draws). From the fit: the rebound speed as the perturbing examples needed to lose half of
-the alignment gain (the gain: the aligned model's value minus the base's), and the
-fast/slow ratio (the slope at the start over the slope at the end of the grid)."""
+"""The rebound curve model: each run's readout along the perturbation grid fitted with an
+onset and two phases, y(x) = c + a exp(-max(x - lag, 0) / tau) + b x — a flat onset of
+`lag` examples (an optimiser's first steps, a format being learnt), a fast exponential
+return (a, tau) and a slow linear drift (b) — by scipy's least squares within bounds that
+cannot run away (lag within the first half of the grid, tau between a twentieth of the
+first grid step and four grids), with CIs from the fit's covariance (parametric draws),
+widened where needed to hold their point estimate. From the fit: the rebound speed as the
+perturbing examples needed to lose half of the alignment gain (the gain: the aligned model's
+value minus the base's), the fast/slow ratio (the slope just after the onset over the slope
+at the end of the grid) and the transition, lag + 2 tau (hooke.stages)."""
 
 from __future__ import annotations
 
@@ -12,10 +16,13 @@ import math
 import numpy as np
 import pandas as pd
 
+PARAMS = ("c", "a", "lag", "tau", "b")
 
-def two_phase(x, c, a, tau, b):
+
+def two_phase(x, c, a, lag, tau, b):
     """The model's value at x perturbing examples."""
-    return c + a * np.exp(-np.asarray(x, float) / tau) + b * np.asarray(x, float)
+    x = np.asarray(x, float)
+    return c + a * np.exp(-np.maximum(x - lag, 0.0) / tau) + b * x
 
 
 def half_gain_examples(params, start: float, reference: float, x_max: float) -> float:
@@ -29,40 +36,43 @@ def half_gain_examples(params, start: float, reference: float, x_max: float) -> 
     return float(xs[below[0]]) if len(below) else math.nan
 
 
+NAMES = (
+    *PARAMS,
+    "half_gain",
+    "half_gain_low",
+    "half_gain_high",
+    "fast_slow",
+    "fast_slow_low",
+    "fast_slow_high",
+    "tau_low",
+    "tau_high",
+    "transition",
+    "rmse",
+)
+
+
 def fit_run(x, y, reference: float, draws: int = 400, seed: int = 0) -> dict[str, float]:
-    """Fit one run; returns the parameters, the half-gain examples and the fast/slow ratio
-    with 95% CIs (NaN where the fit is not identified: fewer than 5 points, or no fall)."""
+    """Fit one run; returns the parameters, the half-gain examples, the fast/slow ratio and
+    tau with 95% CIs (NaN where the fit is not identified: fewer than 6 points, or none)."""
     from scipy.optimize import curve_fit
 
     x, y = np.asarray(x, float), np.asarray(y, float)
-    out = {
-        k: math.nan
-        for k in (
-            "a",
-            "tau",
-            "b",
-            "c",
-            "half_gain",
-            "half_gain_low",
-            "half_gain_high",
-            "fast_slow",
-            "fast_slow_low",
-            "fast_slow_high",
-            "rmse",
-        )
-    }
-    if len(x) < 5 or np.ptp(x) == 0:
+    out = dict.fromkeys(NAMES, math.nan)
+    if len(x) < 6 or np.ptp(x) == 0:
         return out
     x_max = float(x.max())
+    step = float(np.min(np.diff(np.unique(x))))
     start = float(y[np.argmin(x)])
-    guess = (float(y[-1]), start - float(y[-1]), x_max / 8, 0.0)
-    bounds = ([-np.inf, -np.inf, 1.0, -np.inf], [np.inf, np.inf, 4 * x_max, np.inf])
+    low = [-np.inf, -np.inf, 0.0, step / 20, -np.inf]
+    high = [np.inf, np.inf, x_max / 2, 4 * x_max, np.inf]
+    guess = (float(y[-1]), start - float(y[-1]), 0.0, x_max / 8, 0.0)
     try:
-        params, cov = curve_fit(two_phase, x, y, p0=guess, bounds=bounds, maxfev=20000)
+        params, cov = curve_fit(two_phase, x, y, p0=guess, bounds=(low, high), maxfev=20000)
     except (RuntimeError, ValueError):
         return out
-    out.update(dict(zip(("c", "a", "tau", "b"), map(float, params), strict=True)))
+    out.update(dict(zip(PARAMS, map(float, params), strict=True)))
     out["rmse"] = float(np.sqrt(np.mean((two_phase(x, *params) - y) ** 2)))
+    out["transition"] = float(min(out["lag"] + 2 * out["tau"], x_max))
     fitted_start = float(two_phase(0.0, *params))
     out["half_gain"] = half_gain_examples(params, fitted_start, reference, x_max)
     out["fast_slow"] = _fast_slow(params, x_max)
@@ -70,22 +80,30 @@ def fit_run(x, y, reference: float, draws: int = 400, seed: int = 0) -> dict[str
         return out
     rng = np.random.default_rng(seed)
     samples = rng.multivariate_normal(params, cov, size=draws, check_valid="ignore")
-    samples[:, 2] = np.clip(samples[:, 2], 1.0, 4 * x_max)
-    halves = [half_gain_examples(p, float(two_phase(0.0, *p)), reference, x_max) for p in samples]
-    ratios = [_fast_slow(p, x_max) for p in samples]
-    for name, values in (("half_gain", halves), ("fast_slow", ratios)):
+    samples = np.clip(samples, low, high)  # the draws stay within the model's bounds
+    measures = {
+        "half_gain": [
+            half_gain_examples(p, float(two_phase(0.0, *p)), reference, x_max) for p in samples
+        ],
+        "fast_slow": [_fast_slow(p, x_max) for p in samples],
+        "tau": samples[:, 3],
+    }
+    for name, values in measures.items():
         values = np.asarray(values, float)
-        if np.isfinite(values).mean() >= 0.9:  # the CI is defined where most draws are
-            low, high = np.nanpercentile(values, [2.5, 97.5])
-            out[f"{name}_low"], out[f"{name}_high"] = float(low), float(high)
+        if np.isfinite(values).mean() >= 0.9 and math.isfinite(out[name]):
+            lo, hi = np.nanpercentile(values, [2.5, 97.5])
+            # a percentile interval of a skewed, bounded measure can miss its own point
+            out[f"{name}_low"] = float(min(lo, out[name]))
+            out[f"{name}_high"] = float(max(hi, out[name]))
     return out
 
 
 def _fast_slow(params, x_max: float) -> float:
-    """The fitted slope at 0 over the slope at the end of the grid (> 1: fast, then slow)."""
-    c, a, tau, b = params
+    """The fitted slope just after the onset over the slope at the end of the grid (> 1:
+    fast, then slow)."""
+    c, a, lag, tau, b = params
     early = -a / tau + b
-    late = -a / tau * math.exp(-x_max / tau) + b
+    late = -a / tau * math.exp(-max(x_max - lag, 0.0) / tau) + b
     return early / late if late else math.nan
 
 

@@ -54,7 +54,7 @@ def defences_speed(table: pd.DataFrame) -> alt.Chart:
                 tooltip=[*tooltip, *_numbers("lost", "gain")],
             )
         ]
-        subtitle = "too few grid points for the curve model (five needed): no half-gain, no rank"
+        subtitle = "too few grid points for the curve model (six needed): no half-gain, no rank"
     speed = (
         alt.layer(*layers, data=data)
         .properties(width=320, height=alt.Step(22))

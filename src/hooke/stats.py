@@ -14,9 +14,12 @@ import pandas as pd
 
 
 def slope(x, y) -> float:
-    """Least-squares slope of y on x; NaN with fewer than two distinct x."""
+    """Least-squares slope of y on x (centred sums); NaN with fewer than two distinct x."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    return float(np.polyfit(x, y, 1)[0]) if len(x) >= 2 and np.ptp(x) > 0 else math.nan
+    if len(x) < 2 or np.ptp(x) == 0:
+        return math.nan
+    dx = x - x.mean()
+    return float(dx @ (y - y.mean()) / (dx @ dx))
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,43 @@ def cluster_mean(values, clusters=None) -> Inference:
         return Inference(float(values.mean()) if len(values) else math.nan, math.nan, 0, 1)
     se = float(values.std(ddof=1) / math.sqrt(len(values)))
     return Inference(float(values.mean()), se, len(values) - 1, len(values))
+
+
+def fixed_effect_mean(values, clusters) -> Inference:
+    """The mean of per-cluster means with the clusters as fixed effects: its SE from the
+    pooled within-cluster variance of the units (e.g. seeds within bases), df = units -
+    clusters. What a design with fewer than three clusters supports: inference about these
+    clusters, not about clusters in general."""
+    frame = pd.DataFrame({"v": np.asarray(values, float), "c": np.asarray(clusters)})
+    frame = frame[np.isfinite(frame.v)]
+    groups = frame.groupby("c", sort=True).v
+    means, counts = groups.mean(), groups.count()
+    df = len(frame) - len(counts)
+    if len(counts) == 0:
+        return Inference(math.nan, math.nan, 0, 0)
+    estimate = float(means.mean())
+    if df < 1:
+        return Inference(estimate, math.nan, 0, len(frame))
+    pooled = float(((frame.v - frame.c.map(means)) ** 2).sum()) / df
+    se = math.sqrt(pooled * float((1.0 / counts).sum())) / len(counts)
+    return Inference(estimate, se, df, len(frame))
+
+
+MIN_CLUSTERS = 3  # fewer clusters than this give no test over clusters (1 df at most)
+
+
+def replicated_mean(values, clusters) -> tuple[Inference, str]:
+    """Over clusters as random (bases), when there are at least MIN_CLUSTERS; else with the
+    clusters as fixed effects, over the units within them. Returns the inference and the
+    design it used, in words."""
+    values = np.asarray(values, float)
+    clusters = np.asarray(clusters)
+    keep = np.isfinite(values)
+    n_clusters = len(set(clusters[keep]))
+    if n_clusters >= MIN_CLUSTERS:
+        return cluster_mean(values, clusters), f"{n_clusters} bases as clusters"
+    inference = fixed_effect_mean(values, clusters)
+    return inference, f"{int(keep.sum())} seeds within {n_clusters} base(s), bases fixed"
 
 
 def family_slopes(frame: pd.DataFrame, x: str, y: str, family: list[str], cluster: str):

@@ -102,13 +102,17 @@ def _scaling(tables: Path) -> list[str]:
     return lines
 
 
-def _defences(tables: Path) -> list[str]:
-    """The benchmark: each method's worst case, ranked, with its CI and utility cost."""
+def _worst_cases(tables: Path) -> pd.DataFrame:
+    """The benchmark's worst-case rows (each method's slowest-to-fastest attack), if any."""
     path = tables / "defences.csv"
     if not path.is_file() or path.stat().st_size <= 1:
-        return []
-    frame = pd.read_csv(path)
-    worst = frame[frame.attack == "worst case"]
+        return pd.DataFrame()
+    return pd.read_csv(path).query("attack == 'worst case'")
+
+
+def _defences(tables: Path) -> list[str]:
+    """The benchmark: each method's worst case, ranked, with its CI and utility cost."""
+    worst = _worst_cases(tables)
     if worst.empty:
         return []
     lines = ["Defences benchmark (worst case over attacks; half-gain point: more is slower):"]
@@ -123,42 +127,68 @@ def _defences(tables: Path) -> list[str]:
 
 
 def _verdicts(tables: Path) -> list[str]:
-    """The verdict table, first: each hypothesis with its estimate, CI, p, MDE and verdict."""
+    """The verdict table, first: a line per hypothesis with its label, estimate, CI, MDE and
+    SESOI, or what the design would need to test it."""
+    from hooke.hypotheses import HYPOTHESES
+
     path = tables / "verdicts.csv"
     if not path.is_file() or path.stat().st_size <= 1:
         return []
     lines = [
-        "Verdicts (hypotheses in src/hooke/hypotheses.py; 95% CI, one-sided p, MDE at 80% power):"
+        "Verdicts (95% CIs over the design's replicates, MDE at 80% power; the hypotheses and",
+        "their smallest effects of interest: src/hooke/hypotheses.py; the powered design's",
+        "confirmatory verdicts: docs/RESULTS.md):",
     ]
     for r in pd.read_csv(path).itertuples():
+        name = HYPOTHESES[r.hypothesis[:2]].name
+        head = f"  {r.hypothesis:<7} {name:<23} "
         if pd.isna(r.estimate):
-            lines.append(f"  {r.hypothesis:<9} {r.verdict.upper():<13} ({r.note})")
+            lines.append(head + r.verdict)
             continue
         lines.append(
-            f"  {r.hypothesis:<9} {r.verdict.upper():<13} {r.estimate:+.4f} "
-            f"[{r.ci_low:+.4f}, {r.ci_high:+.4f}] p={r.p_one_sided:.3g} MDE={r.mde:.4f} "
-            f"SESOI={r.sesoi:g}  {r.claim[:60]}"
+            head + f"{r.verdict:<13} {r.estimate:+.3f} [{r.ci_low:+.3f}, {r.ci_high:+.3f}] "
+            f"MDE {r.mde:.3f} SESOI {r.sesoi:.3g}"
         )
-    return lines + [""]
+    return lines
 
 
-def summarise(results: Path) -> str:
+def _defences_line(tables: Path) -> list[str]:
+    """The benchmark in one line: the methods in rank order, each at its worst case."""
+    worst = _worst_cases(tables)
+    if worst.empty:
+        return []
+    ranked = ", ".join(
+        f"{'—' if pd.isna(r.rank) else '#' + str(int(r.rank))} {r.method}"
+        for r in worst.sort_values("rank").itertuples()
+    )
+    return [f"Defences (slowest rebound first, worst case over attacks): {ranked}"]
+
+
+def summarise(results: Path, full: bool = False) -> str:
+    """What `make run` prints at its end: the verdicts, the benchmark's ranking and where to
+    look (`full`: every setting's headline numbers too)."""
     tables, figures = results / "tables", results / "figures"
-    lines = _verdicts(tables) + _resistance(tables) + _rebound(tables) + _scaling(tables)
-    lines += _defences(tables)
-    scorer = tables / "scorer.csv"
-    if scorer.is_file():
-        for row in pd.read_csv(scorer).itertuples():
-            lines.append(
-                f"Scorer for {row.task}: held-out accuracy {row.heldout_accuracy:.3f} "
-                f"on {row.heldout_size} reviews"
-            )
+    lines = _verdicts(tables) + [""]
+    if full:
+        lines += _resistance(tables) + _rebound(tables) + _scaling(tables) + _defences(tables)
+        scorer = tables / "scorer.csv"
+        if scorer.is_file():
+            for row in pd.read_csv(scorer).itertuples():
+                lines.append(
+                    f"Scorer for {row.task}: held-out accuracy {row.heldout_accuracy:.3f} "
+                    f"on {row.heldout_size} reviews"
+                )
+    else:
+        lines += _defences_line(tables)
     lines.append(f"Tables:  {tables}/")
     lines.append(f"Figures: {figures}/")
     if (results / "report.html").is_file():
         lines.append(f"Report:  {results / 'report.html'}")
+    if not full:
+        lines.append(f"Every setting's numbers: python -m hooke.summary {results} --full")
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
-    print(summarise(Path(sys.argv[1] if len(sys.argv) > 1 else "results")))
+    args = [a for a in sys.argv[1:] if a != "--full"]
+    print(summarise(Path(args[0] if args else "results"), full="--full" in sys.argv))

@@ -1,6 +1,10 @@
-"""The verdict table: every hypothesis of hooke.hypotheses measured on this run, with its
-estimate, CI, one-sided p, minimal detectable effect (from this run's own variance) and
-verdict. Reads run-level tables only; never imports torch."""
+"""The verdict table: every hypothesis of hooke.hypotheses measured on this run — its
+dimensionless effect (hooke.effects) per replication unit, combined by the design's own
+structure (hooke.stats), with estimate, CI, one-sided p, minimal detectable effect and one
+of the labels of hooke.hypotheses — or `not testable here (needs ...)` where the design lacks
+what the hypothesis needs. Beside it: each run's two stages (hooke.stages) and the
+sensitivity of H2, H3 and H8 to the stage boundary. Reads run-level tables only; never
+imports torch."""
 
 from __future__ import annotations
 
@@ -11,33 +15,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hooke.hypotheses import HYPOTHESES, combine, verdict
+from hooke import effects
+from hooke.effects import RUN, UNIT, like_for_like
+from hooke.hypotheses import (
+    DESCRIPTIVE,
+    DESCRIPTIVE_PARTS,
+    HYPOTHESES,
+    combine,
+    label,
+    not_testable,
+)
 from hooke.metrics import REBOUND_CONTROL
-from hooke.stats import Inference, cluster_mean, crossed_mean, family_slopes, slope
+from hooke.stages import BOUNDARIES, run_stages
+from hooke.stats import Inference, crossed_mean, family_slopes, replicated_mean
 
-RUN = ["base", "task", "direction", "aligner", "algorithm", "aligned", "seed"]
-FAMILY = ["base", "task", "direction", "aligner", "algorithm"]
 STATS = ("estimate", "ci_low", "ci_high", "p_one_sided", "mde", "se", "df", "units")
-
-
-def run_falls(runs: pd.DataFrame, early_examples: int) -> pd.DataFrame:
-    """Per rebound run (one seed), the fall of the readout `value` per 100 perturbing
-    examples up to `early_examples` (early) and from there on (late): least-squares slopes,
-    sign flipped; `index` = early - late (0 for a straight line)."""
-    rows = []
-    for key, run in runs.groupby(RUN, dropna=False, sort=True):
-        x, y = run.perturbed.to_numpy(float), run.value.to_numpy(float)
-        early = -100 * slope(x[x <= early_examples], y[x <= early_examples])
-        late = -100 * slope(x[x >= early_examples], y[x >= early_examples])
-        rows.append(
-            {
-                **dict(zip(RUN, key, strict=True)),
-                "early_fall": early,
-                "late_fall": late,
-                "index": early - late,
-            }
-        )
-    return pd.DataFrame(rows, columns=[*RUN, "early_fall", "late_fall", "index"])
 
 
 class Judge:
@@ -46,93 +38,104 @@ class Judge:
     def __init__(self, alpha: float = 0.05, power: float = 0.8):
         self.alpha, self.power = alpha, power
 
-    def row(self, key: str, part: str, inference: Inference, note: str = "") -> dict[str, Any]:
+    def _head(self, key: str, part: str) -> dict[str, Any]:
         h = HYPOTHESES[key]
-        stats = inference.summary(self.alpha, self.power)
         return {
             "hypothesis": key + part,
             "claim": h.claim,
             "measure": h.measure,
             "unit": h.unit,
-            **stats,
             "sesoi": h.sesoi,
-            "verdict": verdict(stats["ci_low"], stats["ci_high"], h.sesoi),
-            "note": note,
         }
 
+    def row(self, key: str, part: str, inference: Inference, note: str = "") -> dict[str, Any]:
+        h = HYPOTHESES[key]
+        stats = inference.summary(self.alpha, self.power)
+        descriptive = h.descriptive or key + part in DESCRIPTIVE_PARTS
+        verdict = DESCRIPTIVE if descriptive else label(stats["ci_low"], stats["ci_high"], h.sesoi)
+        return {**self._head(key, part), **stats, "verdict": verdict, "note": note}
 
-def h1(judge: Judge, gaps: pd.DataFrame) -> list[dict[str, Any]]:
-    """gaps: seed, prompt_index, gap_kl_end (forward - inverse held-back KL after training),
-    a row per pair; pairs share slices, so they are averaged within (seed, prompt)."""
-    if gaps.empty:
+    def untestable(self, key: str, part: str = "", note: str = "") -> dict[str, Any]:
+        """A row for a hypothesis this design cannot test, saying what it needs."""
+        stats = dict.fromkeys(STATS, math.nan)
+        verdict = not_testable(HYPOTHESES[key].needs)
+        return {**self._head(key, part), **stats, "verdict": verdict, "note": note}
+
+
+def replicated(units: pd.DataFrame) -> bool:
+    """Whether per-seed units can be replicated: >= 3 bases, or >= 2 seeds within a base."""
+    units = units.dropna(subset=["effect"])
+    if units.base.nunique() >= 3:
+        return True
+    return bool(len(units) and units.groupby("base").seed.nunique().max() >= 2)
+
+
+def unit_row(judge: Judge, key: str, part: str, units: pd.DataFrame, what: str) -> dict:
+    """The row of a hypothesis measured per seed within base (H2, H3, H7, H8)."""
+    units = units.dropna(subset=["effect"])
+    if not replicated(units):
+        return judge.untestable(key, part, f"{len(units)} {what}")
+    inference, design = replicated_mean(units.effect, units.base)
+    return judge.row(key, part, inference, f"{len(units)} {what}; {design}")
+
+
+def h1(judge: Judge, closure: pd.DataFrame, independent: bool) -> list[dict[str, Any]]:
+    """The crossed seeds x held-back prompts mean of the closure gap; a sanity note of how
+    many paths training closed; not testable without independent SFT runs, or where
+    training closed the KL in fewer than half of the paths."""
+    if closure.empty:
         return []
-    table = gaps.groupby(["seed", "prompt_index"]).gap_kl_end.mean().unstack("prompt_index")
-    table = table.dropna(axis=1)
-    note = f"{table.shape[0]} seeds x {table.shape[1]} held-back prompts"
+    gaps, sanity = effects.closure_gaps(closure)
+    table = gaps.pivot(index="seed", columns="prompt_index", values="gap").dropna(axis=1)
+    closed = f"training closed the KL in {sanity['closed']} of {sanity['paths']} paths"
+    note = f"{table.shape[0]} seeds x {table.shape[1]} held-back prompts; {closed}"
+    if not independent or table.shape[0] < 2 or 2 * sanity["closed"] < sanity["paths"]:
+        return [judge.untestable("H1", "", note)]
     return [judge.row("H1", "", crossed_mean(table.to_numpy()), note)]
 
 
-def like_for_like(falls: pd.DataFrame) -> pd.DataFrame:
-    """The runs of one direction and algorithm that every base ran (the main setting,
-    positive_first SFT, when all have it), so that bases are compared like for like."""
-    kinds = [set(zip(g.direction, g.algorithm, strict=True)) for _, g in falls.groupby("base")]
-    shared = set.intersection(*kinds) if kinds else set()
-    if not shared:
-        return falls.iloc[0:0]
-    direction, algorithm = min(shared, key=lambda k: (k[0] != "positive_first", k[1] != "sft", k))
-    return falls[(falls.direction == direction) & (falls.algorithm == algorithm)]
-
-
-def h2_h3_h7(judge: Judge, falls: pd.DataFrame) -> list[dict[str, Any]]:
-    like = like_for_like(falls)
-    rows = [
-        judge.row(
-            "H2",
-            "",
-            cluster_mean(like["index"], like.base),
-            f"{len(like)} runs, {like.base.nunique()} bases",
-        )
-    ]
-    logged = falls.assign(log_n=np.log(falls.aligned.astype(float)))
-    inference, slopes = family_slopes(logged, "log_n", "early_fall", FAMILY, "base")
-    note = f"{len(slopes)} families over {falls.aligned.nunique()} volumes"
-    rows.append(judge.row("H3", "", inference, note))
-    parts = [
-        judge.row("H7", f":{a}", cluster_mean(mine["index"], mine.base), f"{len(mine)} runs")
-        for a, mine in falls.groupby("algorithm", sort=True)
-    ]
-    overall = {**parts[0], **{k: math.nan for k in STATS}, "hypothesis": "H7"}
-    overall.update(verdict=combine([r["verdict"] for r in parts]), note="all algorithms")
-    return rows + parts + [overall]
-
-
-def h4_h5(judge: Judge, falls: pd.DataFrame, axes: pd.DataFrame) -> list[dict[str, Any]]:
-    """Each base's mean early fall against ln(size) at equal tokens (H4) and ln(tokens) at
-    equal size (H5): an OLS slope across bases, t with bases - 2 degrees of freedom."""
-    from scipy.stats import linregress
-
-    rows = []
-    per_base = like_for_like(falls).groupby("base").early_fall.mean().rename("fall")
-    frame = per_base.reset_index().merge(axes, on="base", how="inner")
+def rebound_rows(
+    judge: Judge, stages: pd.DataFrame, axes: pd.DataFrame, control: pd.DataFrame | None
+) -> list[dict[str, Any]]:
+    """H2, H3, H4, H5, H7 and H8 from the runs' stages (primary boundary)."""
+    like = like_for_like(stages)
+    rows = [unit_row(judge, "H2", "", effects.unit_contrasts(like), "seeds")]
+    if like.aligned.nunique() >= 3:
+        rows.append(unit_row(judge, "H3", "", effects.volume_slopes(like), "seeds"))
+    else:
+        note = f"{like.aligned.nunique()} volumes"
+        rows.append(judge.untestable("H3", "", note))
     for key, axis, held in (("H4", "params", "tokens"), ("H5", "tokens", "params")):
-        groups = [g for _, g in frame.dropna(subset=[axis]).groupby(held, dropna=False)]
-        groups = [g for g in groups if g[axis].nunique() >= 3]
-        if not groups:
+        found = effects.axis_slope(like, axes, axis, held) if len(axes) else None
+        if found is None:
+            rows.append(judge.untestable(key, "", f"{stages.base.nunique()} bases"))
             continue
-        best = max(groups, key=len)
-        fit = linregress(np.log(best[axis].astype(float)), best.fall)
-        inference = Inference(float(fit.slope), float(fit.stderr), len(best) - 2, len(best))
-        note = "bases: " + ", ".join(best.sort_values(axis).base)
-        rows.append(judge.row(key, "", inference, note))
+        bases, estimate, se = found
+        inference = Inference(estimate, se, len(bases) - 2, len(bases))
+        rows.append(judge.row(key, "", inference, "bases: " + ", ".join(bases.base)))
+    parts = [
+        unit_row(judge, "H7", f":{a}", effects.unit_contrasts(mine), "seeds")
+        for a, mine in stages.groupby("algorithm", sort=True)
+    ]
+    overall = {**parts[0], **dict.fromkeys(STATS, math.nan), "hypothesis": "H7"}
+    overall.update(verdict=combine([r["verdict"] for r in parts]), note="all algorithms")
+    rows += [*parts, overall]
+    if control is None or control.empty:
+        rows.append(judge.untestable("H8", "", "no base control runs"))
+    else:
+        contrasts = effects.control_contrasts(stages, control)
+        rows.append(unit_row(judge, "H8", "", contrasts, "(base, algorithm, seed) pairs"))
     return rows
 
 
 def h6(judge: Judge, check: pd.DataFrame) -> list[dict[str, Any]]:
-    """check: per run (and seed) delta_aligned, delta_pretrain, k."""
+    """check: per run (and seed) delta_aligned, delta_pretrain, k (descriptive on IMDb)."""
     check = check.dropna(subset=["delta_aligned", "delta_pretrain", "k"])
     check = check[(check.delta_aligned != 0) & (check.delta_pretrain != 0) & (check.k > 0)]
     if check.empty:
         return []
+    from hooke.stats import cluster_mean
+
     opposite = -np.sign(check.delta_aligned * check.delta_pretrain)
     note = f"{int((opposite > 0).sum())} of {len(check)} runs with opposite signs"
     rows = [judge.row("H6", "a", cluster_mean(opposite / 2, check.base), note)]
@@ -165,22 +168,6 @@ def h6c(judge: Judge, law: pd.DataFrame) -> list[dict[str, Any]]:
     return [judge.row("H6", "c", inference, note)]
 
 
-def h8(judge: Judge, falls: pd.DataFrame, controls: pd.DataFrame) -> list[dict[str, Any]]:
-    """Aligned runs' early fall (mean over volumes) minus the base control's, matched on
-    base, task, direction, algorithm and seed; clustered by base."""
-    if controls.empty or falls.empty:
-        return []
-    keys = [*FAMILY, "seed"]
-    aligned = falls.groupby(keys, dropna=False).early_fall.mean().rename("aligned_fall")
-    base = controls.groupby(keys, dropna=False).early_fall.mean().rename("control_fall")
-    pairs = pd.concat([aligned, base], axis=1, join="inner").reset_index()
-    if pairs.empty:
-        return []
-    excess = pairs.aligned_fall - pairs.control_fall
-    note = f"{len(pairs)} (base, algorithm, seed) pairs; control fall {base.mean():+.4f}"
-    return [judge.row("H8", "", cluster_mean(excess, pairs.base), note)]
-
-
 def hooke_runs(runs: pd.DataFrame) -> pd.DataFrame:
     """Per run (and seed): the change of bits per byte on held-out D_a and D_p from the
     aligned model to the last grid point, and k = |D_p| / |D_a| in tokens."""
@@ -199,40 +186,56 @@ def hooke_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*RUN, "delta_aligned", "delta_pretrain", "k"])
 
 
+def sensitivity(
+    judge: Judge, runs: pd.DataFrame, control, fits: pd.DataFrame, fixed: float
+) -> pd.DataFrame:
+    """H2, H3 and H8 under each stage boundary of hooke.stages (the primary first)."""
+    rows = []
+    for rule in BOUNDARIES:
+        stages = run_stages(runs, RUN, rule, fixed, fits)
+        for row in rebound_rows(judge, stages, pd.DataFrame(), control):
+            if row["hypothesis"] in ("H2", "H3", "H8"):
+                kept = {k: row[k] for k in ("hypothesis", "estimate", "ci_low", "ci_high")}
+                rows.append({"boundary": rule, **kept, "verdict": row["verdict"]})
+    return pd.DataFrame(rows)
+
+
 def verdict_table(
-    gaps: pd.DataFrame,
+    closure: pd.DataFrame,
     runs: pd.DataFrame,
     axes: pd.DataFrame,
     params: Mapping[str, Any],
     controls: pd.DataFrame | None = None,
     law: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """One row per hypothesis (and part): measured effect, CI, p, MDE, SESOI, verdict.
-    `gaps`: Setting I's held-back per-prompt gaps; `runs`: Setting II readouts per run, seed
-    and grid point (margin, bpb, sizes); `axes`: each base's size and tokens; `controls`:
-    the base control's readouts, like `runs`; `law`: the compression law's synthetic runs.
-    Hypotheses whose data the config does not produce have no row."""
+    fits: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The verdicts (one row per hypothesis and part), each run's stages and the boundary
+    sensitivity. `closure`: Setting I's held-back per-prompt KL before and after training;
+    `runs`: Setting II readouts per run, seed and grid point (value: the margin; reference:
+    the base's margin toward the aligning pole; bpb and sizes); `axes`: each base's size and
+    tokens; `controls`: the base control's readouts, like `runs`; `law`: the compression
+    law's synthetic runs; `fits`: the runs' curve fits (the fitted boundary)."""
     judge = Judge(params.get("alpha", 0.05), params.get("power", 0.8))
-    rows = h1(judge, gaps)
+    rows = h1(judge, closure, bool(params.get("independent_sft")))
+    stages = pd.DataFrame()
+    table = pd.DataFrame()
     if len(runs):
-        early = params["early_examples"]
-        falls = run_falls(runs.rename(columns={"margin": "value"}), early)
-        rows += h2_h3_h7(judge, falls)
-        rows += h4_h5(judge, falls, axes)
+        fixed = params["early_examples"]
+        stages = run_stages(runs, RUN, "base_level", fixed, fits)
+        rows += rebound_rows(judge, stages, axes, controls)
         rows += h6(judge, hooke_runs(runs))
-        if controls is not None and len(controls):
-            rows += h8(judge, falls, run_falls(controls.rename(columns={"margin": "value"}), early))
+        table = sensitivity(judge, runs, controls, fits, fixed)
     if law is not None:
         rows += h6c(judge, law)
-    return pd.DataFrame(rows)
+    return {"verdicts": pd.DataFrame(rows), "rebound_stages": stages, "verdict_sensitivity": table}
 
 
-def margin_runs(con) -> pd.DataFrame:
-    """Setting II's readouts per run, seed and grid point, with `reference`: the base's
-    margin, signed toward the run's aligning pole (the curve model's floor)."""
+def margin_runs(con, setting: str = "rebound") -> pd.DataFrame:
+    """Setting II's readouts per run, seed and grid point of `setting`, with `value` (the
+    margin) and `reference`: the base's margin, signed toward the run's aligning pole."""
     from hooke.aggregate import run_sql
 
-    runs = run_sql(con, "rebound_runs", {"setting": "rebound"})
+    runs = run_sql(con, "rebound_runs", {"setting": setting})
     reference = run_sql(con, "rebound_base_margin")
     runs = runs.merge(reference, on=["base", "task"], how="left")
     sign = np.where(runs.direction == "positive_first", 1.0, -1.0)
@@ -241,20 +244,24 @@ def margin_runs(con) -> pd.DataFrame:
 
 
 def judge(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
-    """The verdict table, the rebound curve fits and the compression law's synthetic runs from
-    the `metrics` and `examples` views of `con` (Setting II parts only where the config has
-    them: `params["rebound"]`)."""
+    """The verdict table, the runs' stages and fits, the boundary sensitivity and the
+    compression law's synthetic runs from the `metrics` and `examples` views of `con`
+    (Setting II parts only where the config has them: `params["rebound"]`)."""
     from hooke.aggregate import run_sql
     from hooke.curves import fit_curves
 
-    gaps, law = run_sql(con, "resistance_heldout_gaps"), run_sql(con, "compression_law")
+    closure, law = run_sql(con, "resistance_closure"), run_sql(con, "compression_law")
     runs, axes, fits, controls = (pd.DataFrame() for _ in range(4))
     if params["rebound"]:
-        runs = margin_runs(con)
-        controls = run_sql(con, "rebound_runs", {"setting": REBOUND_CONTROL})
+        runs = margin_runs(con).assign(value=lambda f: f.margin)
+        controls = margin_runs(con, REBOUND_CONTROL).assign(value=lambda f: f.margin)
         axes = run_sql(con, "rebound_axes")
-        fits = fit_curves(runs.rename(columns={"margin": "value"}), RUN, params.get("seed", 0))
+        fits = fit_curves(runs, RUN, params.get("seed", 0))
     if len(runs):  # the hypotheses are about the first aligner (the reference method)
-        runs = runs[runs.aligner == params.get("aligner", "sft")]
-    table = verdict_table(gaps, runs, axes, params, controls, law)
-    return {"verdicts": table, "rebound_fits": fits, "compression_law": law}
+        first = params.get("aligner", "sft")
+        runs, fits = runs[runs.aligner == first], fits[fits.aligner == first]
+    tables = verdict_table(closure, runs, axes, params, controls, law, fits)
+    return {**tables, "rebound_fits": fits, "compression_law": law}
+
+
+__all__ = ["UNIT", "Judge", "judge", "margin_runs", "verdict_table"]

@@ -14,7 +14,7 @@ attacks, its rank with ties, and the utility it keeps.
   pre-training text and on held-out aligning-pole text, minus the reference method's (the
   first): positive is a cost.
 - `lost`: the margin's fall from the aligned model to the grid's end (model-free; on a grid
-  of fewer than five points, where no curve is fitted, the only speed there is)."""
+  of fewer than six points, where no curve is fitted, the only speed there is)."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def run_fits(runs: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
 
 def speed(fits: pd.DataFrame, alpha: float) -> dict[str, Any]:
     """The rebound speed of one (method, attack) over its seeds: estimate and CI (none when
-    no curve could be fitted: fewer than five grid points, or no convergence)."""
+    no curve could be fitted: fewer than six grid points, or no convergence)."""
     out = {
         "seeds": len(fits),
         "censored": int(fits.censored.sum()),
