@@ -15,6 +15,7 @@
 #   results/scores/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/{n}-{algorithm}.parquet  score_rebound
 #   results/scores/base/{base}/{task}/seed-{seed}.parquet            score_base
 #   results/compression_law/seed-{seed}.parquet                      fit_compression_law
+#   results/controls/planted/{base}/{task}/seed-{seed}.parquet       plant_rebound
 #   results/tables/{table}.{csv,md}              aggregate_tables, aggregate_rebound, judge_hypotheses, rank_defences
 #   results/figures/{figure}.{html,png}                              draw_figures
 # Logs mirror outputs under logs/<rule>/, benchmarks under benchmarks/<rule>/.
@@ -77,6 +78,7 @@ include: "rules/compression_law.smk"
 include: "rules/aggregate.smk"
 include: "rules/figures.smk"
 include: "rules/defences.smk"
+include: "rules/controls.smk"
 
 
 # The rules that fetch from the internet (data sets, hub bases, scorers) run where it is, on

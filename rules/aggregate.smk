@@ -90,11 +90,13 @@ rule judge_hypotheses:
         examples=inverse_examples,
         rebound=rebound_metrics,
         compression=compression_law_metrics,
+        planted=planted_metrics,
     output:
         # Overview leads the report's menu (categories are sorted by name), and the
         # hypotheses' verdicts lead the Overview.
         **table_outputs(
             "Overview",
+            "apparatus",
             "verdicts",
             "verdict_sensitivity",
             "rebound_stages",

@@ -7,7 +7,7 @@ from pathlib import Path
 # scripts/hooke link (Snakemake puts a script's folder on its sys.path), in any conda env.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from hooke import defences, paths
+from hooke import defences, paths, variants
 from hooke.config import canonical, check_config, coerce_overrides
 from hooke.errors import HookeError
 
@@ -203,17 +203,25 @@ def aligned_model_dir(wildcards):
 
 def attack(wildcards):
     """The perturbation of the wildcards' run: an engine as rebound.perturb sets it, a
-    named attack of the benchmark (defences.attacks) over it, or the balanced control (SFT on
-    both poles, interleaved)."""
-    name = wildcards.algorithm
-    if name == "balanced":
-        return {"algorithm": "sft", "lora": None, "pool": "balanced"}
-    spec = dict(defences.attacks(config.get("defences")).get(name) or {})
-    return {
+    named attack of the benchmark (defences.attacks) over it, a control of the apparatus
+    (the balanced control, SFT on both poles interleaved; distillation toward the base or
+    the model's own start), each at a multiple of its learning rate (hooke.variants)."""
+    name, factor = variants.parse(wildcards.algorithm)
+    if name == variants.BALANCED:
+        spec = {"algorithm": "sft", "pool": "balanced"}
+    elif name in variants.DISTILL:
+        spec = {"algorithm": "distill", "teacher": variants.DISTILL[name]}
+    else:
+        spec = dict(defences.attacks(config.get("defences")).get(name) or {})
+    spec = {
         "algorithm": spec.pop("algorithm", name),
         "lora": spec.pop("lora", None),
         **spec,
     }
+    if factor != 1:
+        rate = spec.get("learning_rate", config["rebound"]["perturb"]["learning_rate"])
+        spec["learning_rate"] = rate * factor
+    return spec
 
 
 def attack_algorithm(wildcards):
@@ -221,11 +229,21 @@ def attack_algorithm(wildcards):
     return attack(wildcards)["algorithm"]
 
 
+def with_draw(section):
+    """A rebound settings section with how the runs draw their texts (rebound.draw)."""
+    return {**section, "draw": config["rebound"].get("draw", "per_seed")}
+
+
+def align_train(wildcards=None):
+    """The alignment's settings (rebound.align) and its draw of the aligning pool."""
+    return canonical(with_draw(config.get("rebound", {}).get("align", {})))
+
+
 def attack_train(wildcards):
     """The perturbation's settings: rebound.perturb with the attack's own on top."""
     spec = attack(wildcards)
     overrides = {k: v for k, v in spec.items() if k not in ("algorithm", "lora")}
-    return canonical({**config["rebound"]["perturb"], **overrides})
+    return canonical(with_draw({**config["rebound"]["perturb"], **overrides}))
 
 
 def attack_lora(wildcards):
@@ -255,7 +273,7 @@ def reward_scorer(wildcards):
 def readout_eval(wildcards=None):
     """What a perturbation run reads at its grid points (rebound.eval): held-out texts,
     prompts and sampling settings."""
-    return canonical(config["rebound"]["eval"])
+    return canonical(with_draw(config["rebound"]["eval"]))
 
 
 def rebound_eval(wildcards=None):
@@ -267,8 +285,11 @@ def rebound_grid():
     """(base, task, seed, direction, aligner, volume, algorithm) runs of Setting II. Every
     base gets the first direction and algorithm and every aligner; the ablation bases (all
     when unset) get every direction and algorithm. With the base control, volume 0 too (in
-    the first direction only); with the balanced control, algorithm `balanced` at every
-    volume of the ablation bases (first direction and aligner).
+    the first direction only); on the ablation bases, in the first direction and aligner:
+    with the balanced control, algorithm `balanced` at every volume; with the distillation
+    controls, `distill_base` and `distill_self` at every volume and 0; with
+    rebound.lr_factors, the first algorithm and those controls at each factor
+    (hooke.variants names them).
     """
     setting = config.get("rebound")
     if not setting:
@@ -285,8 +306,24 @@ def rebound_grid():
             [0] if "base" in setting.get("controls", []) else []
         )
         aligners = setting.get("aligners", ["sft"])
-        # the balanced control: each aligned model of the full bases fine-tuned on both poles
-        balanced = full and "balanced" in setting.get("controls", [])
+        controls = setting.get("controls", [])
+        factors = [f for f in setting.get("lr_factors", [1]) if f != 1]
+        # on the full bases, in the first direction and aligner: the balanced control at
+        # every volume; the distillation controls at every volume and the base control's,
+        # at every learning-rate factor; the first algorithm at the other factors too
+        extra = [("balanced", v) for v in setting["volumes"] if "balanced" in controls]
+        if "distill" in controls:
+            extra += [
+                (variants.named(name, f), v)
+                for name in variants.DISTILL
+                for f in [1, *factors]
+                for v in [0, *setting["volumes"]]
+            ]
+        extra += [
+            (variants.named(setting["algorithms"][0], f), v)
+            for f in factors
+            for v in volumes
+        ]
         runs += [
             {
                 "base": b,
@@ -295,12 +332,12 @@ def rebound_grid():
                 "direction": setting["directions"][0],
                 "aligner": aligners[0],
                 "n": n,
-                "algorithm": "balanced",
+                "algorithm": a,
             }
             for t in setting["tasks"]
             for s in setting["seeds"]
-            for n in setting["volumes"]
-            if balanced
+            for a, n in extra
+            if full
         ]
         runs += [
             {
@@ -384,6 +421,57 @@ def score_files(runs):
         for r in runs
     }
     return scores + sorted(bases)
+
+
+def planted_cells():
+    """(base, task, seed) of the planted controls: the ablation bases, when rebound.controls
+    holds `planted`."""
+    setting = config.get("rebound") or {}
+    if "planted" not in setting.get("controls", []):
+        return []
+    ablation = setting.get("ablation_bases") or setting["bases"]
+    return [
+        {"base": b, "task": t, "seed": s}
+        for b in setting["bases"]
+        if b in ablation
+        for t in setting["tasks"]
+        for s in setting["seeds"]
+    ]
+
+
+def planted_runs(wildcards):
+    """The aligned runs a planted control starts from: every volume's, in the first
+    direction and aligner (the runs the verdicts read)."""
+    setting = config["rebound"]
+    first = {
+        "direction": setting["directions"][0],
+        "aligner": setting.get("aligners", ["sft"])[0],
+    }
+    return {
+        n: rules.finetune_aligned.output.run.format(**wildcards, **first, n=n)
+        for n in setting["volumes"]
+    }
+
+
+def planted_inputs(wildcards):
+    """The base and the aligned runs of a planted control, as named inputs."""
+    runs = {f"aligned_{n}": run for n, run in planted_runs(wildcards).items()}
+    return {"base": base_model(wildcards), **runs}
+
+
+def planted_models(wildcards):
+    """The aligned models (volume -> directory) a planted control reads."""
+    return {
+        str(n): str(paths.aligned_model(run))
+        for n, run in planted_runs(wildcards).items()
+    }
+
+
+def planted_metrics(wildcards=None):
+    """Every planted control's readouts (none unless rebound.controls holds planted)."""
+    return [
+        rules.plant_rebound.output.metrics.format(**cell) for cell in planted_cells()
+    ]
 
 
 def task_template(wildcards):

@@ -27,7 +27,7 @@ rule finetune_aligned:
         base_dir=base_model_dir,
         trust_remote_code=trust_remote_code,
         lora=base_lora,
-        train=canonical(config.get("rebound", {}).get("align", {})),
+        train=align_train,
         aligner=aligner_spec,
     script:
         "../scripts/finetune_aligned.py"

@@ -7,7 +7,9 @@ from hooke.verdicts import judge
 
 inputs, out = snakemake.input, snakemake.output
 with entry(snakemake, uses_torch=False):
-    con = connect([*inputs.inverse, *inputs.rebound, *inputs.compression], inputs.examples)
+    con = connect(
+        [*inputs.inverse, *inputs.rebound, *inputs.compression, *inputs.planted], inputs.examples
+    )
     tables = judge(con, {**snakemake.params.verdicts, **snakemake.params.rebound})
     for name, frame in tables.items():
         write_table(frame, getattr(out, name), getattr(out, f"{name}_md"))

@@ -29,9 +29,15 @@ def tiny_tokenizer():
     return train_tokenizer(TEXTS, vocab_size=120)
 
 
-def save_tiny_lm(folder: Path) -> Path:
-    """A randomly initialised tiny Llama and its tokenizer, saved as safetensors."""
+def save_tiny_lm(folder: Path, seed: int | None = None) -> Path:
+    """A randomly initialised tiny Llama and its tokenizer, saved as safetensors (`seed`:
+    the initialisation's, for tests whose thresholds are tuned to one model)."""
     from hooke.pretrain import build_model
+
+    if seed is not None:
+        import torch
+
+        torch.manual_seed(seed)
 
     tokenizer = tiny_tokenizer()
     model = build_model(

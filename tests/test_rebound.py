@@ -458,3 +458,38 @@ def test_the_balanced_control_takes_both_poles_in_turn_and_is_kept_apart(tmp_pat
         balanced_pool(perturb, aligning, 33, "pool")
     assert rebound_setting(16, "balanced") == REBOUND_BALANCED
     assert rebound_setting(16, "sft") == "rebound" and rebound_setting(0) == "rebound_control"
+
+
+def test_each_seed_draws_its_own_texts_and_its_volumes_are_nested(tmp_path):
+    """rebound.draw per_seed: a seed's permutation of a split is fixed by the seed and the
+    split's name, its smaller volume is the head of its larger one, other seeds and splits
+    draw otherwise; fixed (seed None) keeps the split's order. A perturbation run of each
+    seed reads its own held-out texts, in the order its draw gives."""
+    from helpers import readout_spec, run_outputs, save_tiny_lm
+
+    from hooke.rebound import finetune_perturbed as perturb
+    from hooke.splits import drawn
+    from hooke.trainer import first_pairs
+
+    frame = pd.DataFrame({"prompt": [f"p{i}" for i in range(40)], "response": ["r"] * 40})
+    frame.to_parquet(tmp_path / "positive.parquet")
+    one = drawn(frame, 1, "positive")
+    assert one.equals(drawn(frame, 1, "positive")) and sorted(one.prompt) == sorted(frame.prompt)
+    assert not one.equals(drawn(frame, 2, "positive"))
+    assert not one.equals(drawn(frame, 1, "negative"))
+    assert drawn(frame, None, "positive").equals(frame)
+    small = first_pairs(tmp_path / "positive.parquet", 10, "k", seed=1)
+    large = first_pairs(tmp_path / "positive.parquet", 30, "k", seed=1)
+    assert small.equals(large.head(10))
+    model = save_tiny_lm(tmp_path / "aligned")
+    negative, positive = _pools(tmp_path)
+    params = {"batch_size": 4, "learning_rate": 1e-3, "max_length": 32, "draw": "per_seed"}
+    margins = {}
+    for seed in (0, 1):
+        spec = readout_spec(tmp_path / "held", model, positive, draw="per_seed", prompts=2)
+        outputs = run_outputs(tmp_path / f"seed-{seed}")
+        meta = {**META, "seed": seed, "n": 8}
+        perturb(model, negative, positive, outputs, "sft", [0, 4], params, meta, spec)
+        readouts = pd.read_parquet(outputs["readouts"])
+        margins[seed] = readouts[readouts.metric == "bpb_pretrain"].value.tolist()
+    assert margins[0][0] != margins[1][0]  # the same model at 0, other held-out texts

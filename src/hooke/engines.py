@@ -84,12 +84,6 @@ def _prompts(perturb, opposite, tokenizer, params):
 
 
 # Arguments beyond the shared ones, per engine (params: the config's perturb section).
-def _sft_arguments(params):
-    from hooke.trainer import SFT_SAMPLING
-
-    return {"train_sampling_strategy": SFT_SAMPLING}
-
-
 def _preference_arguments(params):
     return {
         "beta": params["beta"],
@@ -114,6 +108,19 @@ def _grpo_arguments(params):
     }
 
 
+def _distill_arguments(params):
+    # On the perturbing texts as they are (no on-policy sampling: lmbda 0), forward KL from
+    # the teacher's next-token distribution to the model's (beta 0), at temperature 1: at
+    # the teacher's own weights the gradient is exactly zero.
+    return {
+        "lmbda": 0.0,
+        "beta": 0.0,
+        "temperature": 1.0,
+        "max_length": params["max_length"],
+        "include_num_input_tokens_seen": "no",
+    }
+
+
 @dataclass(frozen=True)
 class Engine:
     """One fine-tuning algorithm: classes named "module:Class" (imported only when used)."""
@@ -127,6 +134,8 @@ class Engine:
     # perturbing examples seen.
     rows_per_example: Callable[[Mapping[str, Any]], int] = field(default=lambda params: 1)
     needs_reward: bool = False
+    # Distils toward a teacher model's next-token distributions (the controls' engine).
+    needs_teacher: bool = False
     # Contrasts each perturbing example with an opposite answer (DPO, KTO, SimPO): the
     # engines whose `opposite` frame rebound.perturb.pairs chooses.
     contrastive: bool = False
@@ -136,7 +145,7 @@ class Engine:
 
 
 ENGINES: dict[str, Engine] = {
-    "sft": Engine("transformers:Trainer", _completions, arguments=_sft_arguments, collated=True),
+    "sft": Engine("transformers:Trainer", _completions, collated=True),
     "dpo": Engine(
         "trl:DPOTrainer",
         _frame(preference_pairs),
@@ -169,8 +178,22 @@ ENGINES: dict[str, Engine] = {
         rows_per_example=lambda params: params.get("num_generations", 4),
         needs_reward=True,
     ),
+    # The controls of the apparatus (rebound.controls: distill): knowledge distillation
+    # toward a teacher — the base (a pull whose fixed point is the base) or the model's own
+    # start (a fixed point from the first step) — through the same trainer settings.
+    "distill": Engine(
+        "trl.experimental.gkd:GKDTrainer",
+        _completions,
+        config="trl.experimental.gkd:GKDConfig",
+        arguments=_distill_arguments,
+        collated=True,
+        needs_teacher=True,
+    ),
 }
 ALGORITHMS = tuple(ENGINES)
+# The engines a config names under rebound.algorithms and the aligners: every engine but the
+# controls' (distill: what rebound.controls runs, never a perturbation of the paper's).
+PERTURBING = tuple(name for name, row in ENGINES.items() if not row.needs_teacher)
 
 
 def _load(name: str):
@@ -200,17 +223,21 @@ def build_trainer(
     reward=None,
     guard: Mapping[str, Any] | None = None,
     aligning: pd.DataFrame | None = None,
+    teacher=None,
 ):
-    """The trainer that moves `model` toward the `perturb` pool with `algorithm`, one pass at
-    a constant learning rate after an optional warm-up, resumable (checkpoints in `out`).
+    """The trainer that moves `model` toward the `perturb` pool with `algorithm`, one pass in
+    the pool's order at a constant learning rate after an optional warm-up, resumable
+    (checkpoints in `out`).
     A fine-tuning-stage defence (`guard`, hooke.defences.guards) anchors the trainer or mixes
-    the `aligning` pool into the stream."""
+    the `aligning` pool into the stream; a distilling engine pulls toward `teacher`."""
     from hooke.defences.guards import anchored, guard_settings, mix, mixed_share
-    from hooke.trainer import checkpointing, collator, training_arguments
+    from hooke.trainer import burn_in, checkpointing, collator, training_arguments
 
     row = engine(algorithm)
     if row.needs_reward and reward is None:
         raise HookeError(f"rebound algorithm '{algorithm}' needs the task's scorer as its reward")
+    if row.needs_teacher and teacher is None:
+        raise HookeError(f"rebound algorithm '{algorithm}' needs a teacher model")
     trainer_class, batch = _load(row.trainer), params["batch_size"]
     name, settings = guard_settings(guard)
     if name == "anchor":
@@ -233,6 +260,11 @@ def build_trainer(
         num_train_epochs=params.get("epochs", 1),
         seed=seed,
         data_seed=seed,
+        # the perturbing examples in the order of the run's draw (hooke.splits.drawn), for
+        # every engine: grid point x is the first x examples, whatever their length
+        train_sampling_strategy="sequential",
+        # bench/transient.py's variant: an epsilon that makes Adam's first steps gradient-sized
+        **({"adam_epsilon": params["adam_epsilon"]} if "adam_epsilon" in params else {}),
         **row.arguments(params),
     )
     inputs: dict[str, Any] = (
@@ -240,6 +272,10 @@ def build_trainer(
     )
     if row.needs_reward:
         inputs["reward_funcs"] = [reward]
+    if row.needs_teacher:
+        inputs["teacher_model"] = teacher
+    if params.get("burn_in_steps"):  # first: the schedule is set before anything reads it
+        callbacks = [burn_in(params["burn_in_steps"]), *callbacks]
     return trainer_class(
         model=model,
         args=args,

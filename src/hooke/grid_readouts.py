@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from hooke.atomic import atomic_file
 from hooke.metrics import metrics_table
 from hooke.score import point_rows, sample_responses, volumes
-from hooke.splits import read_split
+from hooke.splits import draw_seed, drawn, read_split
 
 RESPONSE_COLUMNS = ["step", "item", "prompt", "response", "n_tokens"]
 
@@ -62,10 +62,16 @@ class GridReader:
         self.meta = {k: v for k, v in meta.items() if k != "n"}
         self.direction, self.n = meta["direction"], int(meta["n"])
         params = spec.params
-        prompts = read_split(spec.prompts_path, ["prompt"])["prompt"].head(params["prompts"])
-        self.prompts = prompts.tolist()
+        self.seed = draw_seed(params, meta["seed"])
+        stream = Path(spec.prompts_path).stem
+        prompts = drawn(read_split(spec.prompts_path, ["prompt"]), self.seed, stream)
+        self.prompts = prompts["prompt"].head(params["prompts"]).tolist()
         self.texts = heldout_texts(
-            spec.prompts_path, spec.heldout_path, self.direction, params["compression_texts"]
+            spec.prompts_path,
+            spec.heldout_path,
+            self.direction,
+            params["compression_texts"],
+            self.seed,
         )
         self._base = None
         self.work.mkdir(parents=True, exist_ok=True)
@@ -111,7 +117,9 @@ class GridReader:
     def _sizes(self) -> list[dict[str, Any]]:
         """|D_a| in tokens (the aligning examples as the policy read them; none for the base
         control) and |D_p| (the base's pre-training tokens, when tagged): k's two sides."""
-        aligned = read_split(self.spec.aligning_path, ["prompt", "response"]).head(self.n)
+        from hooke.trainer import first_pairs
+
+        aligned = first_pairs(self.spec.aligning_path, self.n, "rebound.volumes", self.seed)
         tokens = 0.0
         if len(aligned):
             from hooke import templates

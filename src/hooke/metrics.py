@@ -19,6 +19,10 @@ import pyarrow.parquet as pq
 from hooke.atomic import atomic_file
 from hooke.errors import HookeError
 
+# The `setting` of each rebound run, said in hooke.variants; kept here for the scripts.
+from hooke.variants import REBOUND_BALANCED, REBOUND_CONTROL  # noqa: F401
+from hooke.variants import setting as rebound_setting  # noqa: F401
+
 SCHEMA = pa.schema(
     [
         ("setting", pa.string()),  # resistance | rebound | scorer | ...
@@ -45,20 +49,6 @@ COLUMNS = SCHEMA.names
 # Columns added after results were first written: a file without them reads them as null
 # (hooke.aggregate reads by name), so results of an older hooke aggregate without a re-run.
 ADDED = {"aligner"}
-
-
-REBOUND_CONTROL = "rebound_control"
-REBOUND_BALANCED = "rebound_balanced"
-BALANCED = "balanced"  # the balanced control's name on the {algorithm} axis
-
-
-def rebound_setting(n: int, algorithm: str | None = None) -> str:
-    """The setting of a rebound run aligned on `n` examples: the controls' runs (the base
-    control, n = 0; the balanced control, algorithm `balanced`) are kept apart, so that no
-    verdict of the aligned runs reads them."""
-    if algorithm == BALANCED:
-        return REBOUND_BALANCED
-    return REBOUND_CONTROL if n == 0 else "rebound"
 
 
 def metrics_table(rows: Iterable[Mapping[str, Any]], **common: Any) -> pa.Table:

@@ -18,18 +18,25 @@ import pandas as pd
 
 from hooke.errors import HookeError
 from hooke.paths import aligning_pool
-from hooke.splits import read_split
+from hooke.splits import drawn, read_split
 
 POLE_LABEL = {"positive": 1, "negative": 0}
 
 
 def heldout_texts(
-    prompts_path: str | Path, scorer_path: str | Path, direction: str, n: int
+    prompts_path: str | Path,
+    scorer_path: str | Path,
+    direction: str,
+    n: int,
+    seed: int | None = None,
 ) -> dict[str, Any]:
-    """Fixed held-out samples: `n` texts of D_p, and `n` (prompt, continuation) pairs of each
-    pole from the held-out prompts."""
-    pretrain = read_split(scorer_path, ["text"])["text"].head(n).tolist()
+    """Held-out samples: `n` texts of D_p, and `n` (prompt, continuation) pairs of each pole
+    from the held-out prompts, as the draw of `seed` orders them (hooke.splits.drawn; None:
+    the splits' own order, the same texts for every seed)."""
+    pretrain = drawn(read_split(scorer_path, ["text"]), seed, Path(scorer_path).stem)
+    pretrain = pretrain["text"].head(n).tolist()
     prompts = read_split(prompts_path, ["prompt", "response", "label"])
+    prompts = drawn(prompts, seed, Path(prompts_path).stem)
     aligned_label = POLE_LABEL[aligning_pool(direction)]
     poles = {
         "aligned": prompts[prompts.label == aligned_label].head(n),

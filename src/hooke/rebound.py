@@ -21,7 +21,7 @@ from hooke.paths import aligned_model, checkpoint_dir
 from hooke.provenance import config_hash
 from hooke.runtime import is_main_process, world_size
 from hooke.scorers import load_scorer
-from hooke.splits import read_split
+from hooke.splits import draw_seed
 from hooke.trainer import (
     SaveSlices,
     drop,
@@ -82,8 +82,10 @@ def _align(model, tokenizer, pool_path, n, params, meta, aligner, opposite_path,
     """Train `model` in place; returns the loss records. SFT through hooke's completion
     loop; a defence through its own trainer (hooke.defences); every other aligner through
     its trainer (hooke.aligners)."""
+    seed = draw_seed(params, meta["seed"])
     if aligner == "sft":
-        data = pairs_dataset(pool_path, tokenizer, n, params["max_length"], "rebound.volumes")
+        length = params["max_length"]
+        data = pairs_dataset(pool_path, tokenizer, n, length, "rebound.volumes", seed)
         epochs = params["epochs"]
         return finetune(
             model, tokenizer, data, params, out, [], meta["seed"], epochs=epochs, resumable=True
@@ -92,8 +94,8 @@ def _align(model, tokenizer, pool_path, n, params, meta, aligner, opposite_path,
     from hooke.defences import is_defence
     from hooke.defences.align import align_with_defence
 
-    pool = first_pairs(pool_path, n, "rebound.volumes")
-    opposite = read_split(opposite_path, ["prompt", "response"])
+    pool = first_pairs(pool_path, n, "rebound.volumes", seed)
+    opposite = first_pairs(opposite_path, None, "rebound.volumes", seed)
     if is_defence(aligner):
         return align_with_defence(
             aligner, model, tokenizer, pool, opposite, params, out, meta["seed"], []
@@ -137,12 +139,19 @@ def finetune_perturbed(
     `checkpoints` folder beside the outputs; a run of several processes (DeepSpeed) saves them
     in any case and reads them after training, in its main process."""
     model, tokenizer = load_trainable(aligned_dir, trust_remote_code, lora)
-    steps = grid_steps(grid, params["batch_size"])
-    total = max(grid)
-    pool = read_split(perturb_path, ["prompt", "response"])
+    # a burn-in's steps at learning rate 0 come first (hooke.trainer.burn_in): the grid
+    # counts the examples after them
+    burn = int(params.get("burn_in_steps", 0))
+    steps = {s + burn: x for s, x in grid_steps(grid, params["batch_size"]).items()}
+    total = max(grid) + burn * params["batch_size"]
+    seed = draw_seed(params, meta["seed"])
+    pool = first_pairs(perturb_path, None, "rebound.grid", seed)
     if len(pool) < total:
-        raise HookeError(f"{perturb_path}: {len(pool)} examples, rebound.grid needs {total}")
-    aligning = opposite = read_split(opposite_path, ["prompt", "response"])
+        what = (
+            "rebound.grid and rebound.perturb.burn_in_steps need" if burn else "rebound.grid needs"
+        )
+        raise HookeError(f"{perturb_path}: {len(pool)} examples, {what} {total}")
+    aligning = opposite = first_pairs(opposite_path, None, "rebound.grid", seed)
     if params.get("pool") == "balanced":
         pool = balanced_pool(pool, aligning, total, perturb_path)
     if params.get("pairs", "pools") == "own_samples" and engine(algorithm).contrastive:
@@ -162,8 +171,6 @@ def finetune_perturbed(
     with resumable_dir(target, fingerprint) as work:
         reader = GridReader(readout, tokenizer, meta, work)
         callbacks = [fail_on_nonfinite()]
-        if in_memory or is_main_process():
-            reader.at(model, 0)
         if in_memory:
             callbacks.append(reader.callback(steps))
         if keep_checkpoints or not in_memory:
@@ -182,7 +189,10 @@ def finetune_perturbed(
             reward=_reward(scorer_dir, meta),
             guard=guard,
             aligning=aligning,
+            teacher=_teacher(params.get("teacher"), reader, aligned_dir, trust_remote_code),
         )
+        if in_memory or is_main_process():  # built first: a trainer's refusal comes first
+            reader.at(model, 0)
         records = train_resumably(trainer, work / "trainer")
         if not is_main_process():
             return
@@ -254,6 +264,18 @@ def own_samples(model, tokenizer, pool, params: Mapping[str, Any], seed: int):
     finally:
         tokenizer.padding_side = side
     return pd.DataFrame({"prompt": pool["prompt"].tolist(), "response": answers["response"]})
+
+
+def _teacher(which: str | None, reader: GridReader, start_dir, trust_remote_code):
+    """The distillation controls' teacher (hooke.variants): the base (the readouts' KL
+    reference, loaded once for both), or a frozen copy of the model's own start."""
+    if which == "base":
+        return reader.base
+    if which == "self":
+        from hooke.models import load_model
+
+        return load_model(start_dir, trust_remote_code).eval()
+    return None
 
 
 def _reward(scorer_dir, meta: Mapping[str, Any]):

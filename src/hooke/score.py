@@ -19,7 +19,7 @@ from hooke.metrics import metrics_table, read_metrics, write_metrics
 from hooke.scorers import build_scorer, load_scorer
 from hooke.scorers.base import extra_metrics
 from hooke.scorers.base import score_responses as score_pairs
-from hooke.splits import read_split
+from hooke.splits import draw_seed, drawn, read_split
 
 
 def train_scorer(
@@ -189,13 +189,15 @@ def score_base(
 
     model = load_model(base_dir, trust_remote_code)
     tokenizer = load_tokenizer(base_dir, trust_remote_code)
-    prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
+    seed = draw_seed(params, meta["seed"])  # the texts its seed's runs read
+    prompts = drawn(read_split(prompts_path, ["prompt"]), seed, Path(prompts_path).stem)
+    prompts = prompts["prompt"].head(params["prompts"]).tolist()
     responses, sampled = sample_responses(model, None, tokenizer, prompts, params, meta["seed"])
     scorer = load_scorer(scorer_dir)
     figures = task_scores(scorer, prompts, responses["response"].tolist(), params["threshold"])
     figures["response_tokens"] = sampled["response_tokens"]
     samples = heldout_texts(
-        prompts_path, heldout_path, "positive_first", params["compression_texts"]
+        prompts_path, heldout_path, "positive_first", params["compression_texts"], seed
     )
     readouts = likelihood_readouts(model, tokenizer, samples, params["max_length"])
     figures["margin_positive"] = readouts["margin"]  # bpb(negative) - bpb(positive)

@@ -13,7 +13,7 @@ from hooke import templates
 from hooke.distributed import save_trained
 from hooke.errors import HookeError
 from hooke.runtime import PROGRESS, REPORT_TO
-from hooke.splits import read_split
+from hooke.splits import drawn, read_split
 
 # Completion batches are padded to their longest member; grouping examples of similar length
 # cut the padding share from 13% to 1% and made the stage faster than a bare loop (bench/).
@@ -139,6 +139,30 @@ def fail_on_nonfinite():
     return _Callback()
 
 
+def burn_in(steps: int):
+    """A callback that runs a trainer's first `steps` optimizer steps at learning rate 0 (the
+    schedule after them shifted by as many steps): Adam's moments fill on real batches while
+    the model stays where it is, so that a fresh optimizer's first, outsized steps (every
+    parameter moved by about the learning rate, whatever its gradient) are not where a
+    perturbation is read."""
+    from transformers import TrainerCallback
+
+    class _Callback(TrainerCallback):
+        def on_train_begin(self, args, state, control, lr_scheduler=None, optimizer=None, **_):
+            schedule = getattr(lr_scheduler, "scheduler", lr_scheduler)  # accelerate's wrapper
+            schedule.lr_lambdas = [
+                (lambda step, f=f: 0.0 if step < steps else f(step - steps))
+                for f in schedule.lr_lambdas
+            ]
+            groups = optimizer.param_groups
+            for group, base, rate in zip(
+                groups, schedule.base_lrs, schedule.lr_lambdas, strict=True
+            ):
+                group["lr"] = base * rate(schedule.last_epoch)
+
+    return _Callback()
+
+
 def completion_dataset(prompts: list[str], responses: list[str], tokenizer, max_length: int):
     """Tokenised prompt + response + </s> (laid out by the job's template), with the loss on
     the response only (prompt labels set to -100), truncated to `max_length` tokens."""
@@ -190,19 +214,20 @@ def _with_targets(rows: dict[str, list], max_length: int) -> dict[str, list]:
     }
 
 
-def first_pairs(path: str | Path, n: int | None, key: str):
-    """The first `n` (prompt, response) pairs of a split (None: all), as a frame; fails
+def first_pairs(path: str | Path, n: int | None, key: str, seed: int | None = None):
+    """The first `n` (prompt, response) pairs of a split (None: all) in the order of the
+    draw of `seed` (hooke.splits.drawn; None: the split's own order), as a frame; fails
     naming the config `key` when the split holds fewer."""
-    frame = read_split(path, ["prompt", "response"])
+    frame = drawn(read_split(path, ["prompt", "response"]), seed, Path(path).stem)
     n = len(frame) if n is None else n
     if len(frame) < n:
         raise HookeError(f"{path}: {len(frame)} examples, but {key} asks for {n}")
     return frame.head(n)
 
 
-def pairs_dataset(path: str | Path, tokenizer, n: int | None, max_length: int, key: str):
+def pairs_dataset(path: str | Path, tokenizer, n: int | None, max_length: int, key: str, seed=None):
     """`first_pairs` as completion-only SFT data."""
-    frame = first_pairs(path, n, key)
+    frame = first_pairs(path, n, key, seed)
     return completion_dataset(
         frame["prompt"].tolist(), frame["response"].tolist(), tokenizer, max_length
     )

@@ -186,18 +186,23 @@ def hooke_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*RUN, "delta_aligned", "delta_pretrain", "k"])
 
 
+SENSITIVITY = ["boundary", "lr_factor", "hypothesis", "estimate", "ci_low", "ci_high", "verdict"]
+
+
 def sensitivity(
     judge: Judge, runs: pd.DataFrame, control, fits: pd.DataFrame, fixed: float
 ) -> pd.DataFrame:
-    """H2, H3 and H8 under each stage boundary of hooke.stages (the primary first)."""
+    """H2, H3 and H8 under each stage boundary of hooke.stages (the primary first), with
+    `flips`: whether the label differs from the primary boundary's."""
     rows = []
     for rule in BOUNDARIES:
         stages = run_stages(runs, RUN, rule, fixed, fits)
         for row in rebound_rows(judge, stages, pd.DataFrame(), control):
             if row["hypothesis"] in ("H2", "H3", "H8"):
-                kept = {k: row[k] for k in ("hypothesis", "estimate", "ci_low", "ci_high")}
-                rows.append({"boundary": rule, **kept, "verdict": row["verdict"]})
-    return pd.DataFrame(rows)
+                rows.append({**row, "boundary": rule, "lr_factor": 1.0})
+    table = pd.DataFrame(rows, columns=SENSITIVITY)
+    primary = table[table.boundary == BOUNDARIES[0]].set_index("hypothesis").verdict
+    return table.assign(flips=table.verdict != table.hypothesis.map(primary))
 
 
 def verdict_table(
@@ -237,7 +242,7 @@ def margin_runs(con, setting: str = "rebound") -> pd.DataFrame:
 
     runs = run_sql(con, "rebound_runs", {"setting": setting})
     reference = run_sql(con, "rebound_base_margin")
-    runs = runs.merge(reference, on=["base", "task"], how="left")
+    runs = runs.merge(reference, on=["base", "task", "seed"], how="left")
     sign = np.where(runs.direction == "positive_first", 1.0, -1.0)
     runs["reference"] = sign * runs.pop("margin_positive")  # toward the aligning pole
     return runs
@@ -261,7 +266,16 @@ def judge(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
         first = params.get("aligner", "sft")
         runs, fits = runs[runs.aligner == first], fits[fits.aligner == first]
     tables = verdict_table(closure, runs, axes, params, controls, law, fits)
-    return {**tables, "rebound_fits": fits, "compression_law": law}
+    apparatus = pd.DataFrame()
+    if params["rebound"]:
+        from hooke.apparatus import apparatus as check
+
+        apparatus, lr = check(con, tables["verdicts"], params)
+        if len(lr):
+            lr = lr.assign(boundary=BOUNDARIES[0]).drop(columns="verdict_1x")
+            table = pd.concat([tables["verdict_sensitivity"], lr], ignore_index=True)
+            tables["verdict_sensitivity"] = table
+    return {**tables, "apparatus": apparatus, "rebound_fits": fits, "compression_law": law}
 
 
 __all__ = ["UNIT", "Judge", "judge", "margin_runs", "verdict_table"]
