@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SNAKEMAKE := $(VENV)/bin/snakemake
 
-.PHONY: setup run miniature powered defences report plan test check-envs lint clean
+.PHONY: setup run miniature powered controls defences report plan test check-envs lint clean
 
 # A virtual environment with hooke and its pinned dependencies (torch resolves to the CPU wheel).
 setup: $(VENV)/.installed
@@ -44,6 +44,13 @@ powered: setup
 	  --directory $(POWERED) --cores all
 	$(SNAKEMAKE) --snakefile Snakefile --configfile $(CURDIR)/config/powered.yaml \
 	  --directory $(POWERED) --report $(CURDIR)/$(POWERED)/results/report.html
+	$(PY) -m hooke.summary $(POWERED)/results
+
+# The powered design's apparatus check alone (its planted and distillation controls, and the
+# verdicts they vouch for), in the powered run's directory: what it makes, make powered reuses.
+controls: setup
+	$(SNAKEMAKE) controls --snakefile Snakefile --configfile $(CURDIR)/config/powered.yaml \
+	  --directory $(POWERED) --cores all
 	$(PY) -m hooke.summary $(POWERED)/results
 
 # One HTML file with every table and figure (opens offline).

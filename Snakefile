@@ -115,6 +115,13 @@ rule rebound:
         rebound_targets(),
 
 
+# The apparatus check (results/tables/apparatus.csv): the planted and distillation controls,
+# judged with the verdicts they vouch for.
+rule controls:
+    input:
+        rules.judge_hypotheses.output.apparatus,
+
+
 # The elasticity benchmark of alignment methods and defences alone.
 rule defences:
     input:

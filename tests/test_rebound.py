@@ -493,3 +493,31 @@ def test_each_seed_draws_its_own_texts_and_its_volumes_are_nested(tmp_path):
         readouts = pd.read_parquet(outputs["readouts"])
         margins[seed] = readouts[readouts.metric == "bpb_pretrain"].value.tolist()
     assert margins[0][0] != margins[1][0]  # the same model at 0, other held-out texts
+
+
+def test_a_burn_in_runs_its_steps_at_learning_rate_zero_then_the_schedule(tmp_path):
+    """burn_in_steps 2 with a 2-step warm-up: learning rates 0, 0, then the warm-up's 0 and
+    half, then the full rate; the run takes the burn-in's steps beyond the grid's."""
+    from helpers import save_tiny_lm
+
+    from hooke.engines import build_trainer
+    from hooke.models import load_trainable
+    from hooke.trainer import burn_in
+
+    model, tokenizer = load_trainable(save_tiny_lm(tmp_path / "m"))
+    negative, positive = _pools(tmp_path)
+    pool, opposite = pd.read_parquet(negative), pd.read_parquet(positive)
+    params = {"batch_size": 4, "learning_rate": 1e-3, "max_length": 32, "warmup_steps": 2}
+    trainer = build_trainer("sft", model, tokenizer, pool, opposite, params, tmp_path, 0, [])
+    trainer.create_optimizer_and_scheduler(num_training_steps=6)
+    burn_in(2).on_train_begin(
+        trainer.args,
+        trainer.state,
+        trainer.control,
+        lr_scheduler=trainer.lr_scheduler,
+        optimizer=trainer.optimizer,
+    )
+    schedule = trainer.lr_scheduler
+    rates = [schedule.lr_lambdas[0](step) * 1e-3 for step in range(6)]
+    assert rates == pytest.approx([0.0, 0.0, 0.0, 5e-4, 1e-3, 1e-3])
+    assert trainer.optimizer.param_groups[0]["lr"] == 0.0  # the first step's rate, set now

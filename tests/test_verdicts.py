@@ -309,3 +309,17 @@ def test_h2_covers_its_estimand_and_rejects_a_null_at_its_level():
         supported += label(row["ci_low"], row["ci_high"], 1 / 3) == "supported"
     assert covered / trials >= 0.93
     assert supported / trials <= 0.05
+
+
+def test_the_sampled_score_gets_its_own_secondary_h2_row():
+    """The paper's readout, where it was sampled (eval.sample_at): its stages split where it
+    reaches the base's score; a planted two-stage score is supported."""
+    rng = np.random.default_rng(8)
+    runs, axes = _runs(True, rng=rng)
+    sampled = runs.perturbed.isin([0, 16, 32, 64, 128, 256, 512, 800])
+    score = 0.5 + 2 * (runs.value - REFERENCE) + rng.normal(0, 0.002, len(runs))
+    runs = runs.assign(mean_p_positive=np.where(sampled, score, np.nan))
+    reference = pd.DataFrame({"base": list(BASES), "task": "t", "mean_p_positive": 0.5})
+    table = verdict_table(_closure(0.0, rng), runs, axes, PARAMS, score_reference=reference)
+    row = table["verdicts"].set_index("hypothesis").loc["H2:score"]
+    assert row.verdict == "supported" and "sampled at 8 grid points" in row.note

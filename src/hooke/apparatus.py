@@ -117,7 +117,7 @@ def apparatus_table(runs: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFra
                 {
                     "control": control,
                     "lr_factor": factor,
-                    "check": "base control flat",
+                    "check": "base control",
                     "expected": f"moves < {FLAT:.0%} of the runs' gain",
                     "estimate": moved,
                     "verdict": "flat" if moved < FLAT else "moved",
@@ -178,7 +178,7 @@ def planted_table(
             "estimate": float(fits.tau.median()) if len(fits) else np.nan,
             "ci_low": float(fits.tau_low.median()) if len(fits) else np.nan,
             "ci_high": float(fits.tau_high.median()) if len(fits) else np.nan,
-            "verdict": f"within in {covered:.0%} of {len(fits)} runs",
+            "verdict": f"within the CI in {covered:.0%} of {len(fits)} runs",
             "passed": bool(covered >= COVERED),
             "note": "median fitted tau and CI",
         }

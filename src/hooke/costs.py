@@ -17,12 +17,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hooke import variants
 from hooke.defences import attacks
 
 TOKENS_PER_WORD = 1.4  # byte-level BPE on English prose: ~1.3-1.5
 # Training FLOPs per token relative to one forward pass (2N), per perturbation engine: rows
 # per example × (3 for forward + backward, + 1 for a frozen reference model's forward).
-ENGINE_PASSES = {"sft": 3, "dpo": 2 * (3 + 1), "kto": 3 + 1, "simpo": 2 * 3}
+ENGINE_PASSES = {"sft": 3, "dpo": 2 * (3 + 1), "kto": 3 + 1, "simpo": 2 * 3, "distill": 3 + 1}
 ADAM_BYTES = 12  # fp32 master weights + two moments, per parameter, while a job trains
 
 
@@ -120,11 +121,16 @@ def job_cost(config, rule: str, w: Mapping[str, str], n: int) -> dict[str, float
         cost.update(flops=6 * n * tokens * passes, models=1, trains=1)
     elif rule == "finetune_perturbed":
         perturb, grid = config["rebound"]["perturb"], config["rebound"]["grid"]
-        tokens = max(grid) * example_tokens(config, task, perturb["max_length"])
-        attack = attacks(config.get("defences")).get(w["algorithm"]) or {}
-        if w["algorithm"] == "balanced":  # the balanced control: SFT on both poles
+        # the burn-in's steps at learning rate 0 cost what any step costs
+        examples = max(grid) + perturb.get("burn_in_steps", 0) * perturb["batch_size"]
+        tokens = examples * example_tokens(config, task, perturb["max_length"])
+        root, _ = variants.parse(w["algorithm"])  # a learning-rate variant costs the same
+        attack = attacks(config.get("defences")).get(root) or {}
+        if root == variants.BALANCED:  # the balanced control: SFT on both poles
             attack = {"algorithm": "sft"}
-        w = {**w, "algorithm": attack.get("algorithm", w["algorithm"])}
+        elif root in variants.DISTILL:  # the controls: distillation toward a teacher
+            attack = {"algorithm": "distill"}
+        w = {**w, "algorithm": attack.get("algorithm", root)}
         if w.get("aligner") == "mix":  # the mixed-in aligning examples are trained on too
             tokens *= 1 + config["defences"]["mix"]["share"]
         passes = ENGINE_PASSES.get(w["algorithm"])

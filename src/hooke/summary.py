@@ -152,6 +152,29 @@ def _verdicts(tables: Path) -> list[str]:
     return lines
 
 
+def _apparatus(tables: Path) -> list[str]:
+    """The apparatus check, first: per control (and learning-rate factor), each check it
+    must pass, with its outcome."""
+    path = tables / "apparatus.csv"
+    if not path.is_file() or path.stat().st_size <= 1:
+        return []
+    frame = pd.read_csv(path)
+    checked = frame[frame.passed.notna()]
+    passed = int(checked.passed.astype(bool).sum())
+    lines = [f"Apparatus check (controls whose truth is known): {passed} of {len(checked)} passed"]
+    for (control, factor), group in checked.groupby(["control", "lr_factor"], sort=False):
+        marks = ", ".join(
+            f"{r.check} {_short(r.verdict)} {'ok' if bool(r.passed) else 'FAILED'}"
+            for r in group.itertuples()
+        )
+        lines.append(f"  {control}{'' if factor == 1 else f' x{factor:g}'}: {marks}")
+    return lines
+
+
+def _short(verdict: str) -> str:
+    return "not testable" if verdict.startswith("not testable") else verdict
+
+
 def _defences_line(tables: Path) -> list[str]:
     """The benchmark in one line: the methods in rank order, each at its worst case."""
     worst = _worst_cases(tables)
@@ -168,7 +191,7 @@ def summarise(results: Path, full: bool = False) -> str:
     """What `make run` prints at its end: the verdicts, the benchmark's ranking and where to
     look (`full`: every setting's headline numbers too)."""
     tables, figures = results / "tables", results / "figures"
-    lines = _verdicts(tables) + [""]
+    lines = _apparatus(tables) + _verdicts(tables) + [""]
     if full:
         lines += _resistance(tables) + _rebound(tables) + _scaling(tables) + _defences(tables)
         scorer = tables / "scorer.csv"

@@ -128,6 +128,27 @@ def rebound_rows(
     return rows
 
 
+def h2_score(judge: Judge, runs: pd.DataFrame, reference: pd.DataFrame, fixed: float):
+    """H2 on the paper's own readout, secondary: the sampled task score (mean P of the
+    aligning pole) at the sampled grid points, its stages split where it reaches the base's
+    score. Sampling noise included; the primary H2 reads the likelihood margin."""
+    scored = runs.dropna(subset=["mean_p_positive"])
+    if scored.empty or reference.empty or scored.perturbed.nunique() < 4:
+        return []
+    scored = scored.merge(
+        reference[["base", "task", "mean_p_positive"]], on=["base", "task"], suffixes=("", "_base")
+    )
+    sign = np.where(scored.direction == "positive_first", 1.0, -1.0)
+    scored = scored.assign(
+        value=sign * scored.mean_p_positive, reference=sign * scored.mean_p_positive_base
+    )
+    stages = run_stages(scored, RUN, "base_level", fixed, None)
+    units = effects.unit_contrasts(like_for_like(stages))
+    row = unit_row(judge, "H2", ":score", units, "seeds")
+    row["note"] += f"; sampled at {scored.perturbed.nunique()} grid points (secondary readout)"
+    return [row]
+
+
 def h6(judge: Judge, check: pd.DataFrame) -> list[dict[str, Any]]:
     """check: per run (and seed) delta_aligned, delta_pretrain, k (descriptive on IMDb)."""
     check = check.dropna(subset=["delta_aligned", "delta_pretrain", "k"])
@@ -213,6 +234,7 @@ def verdict_table(
     controls: pd.DataFrame | None = None,
     law: pd.DataFrame | None = None,
     fits: pd.DataFrame | None = None,
+    score_reference: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The verdicts (one row per hypothesis and part), each run's stages and the boundary
     sensitivity. `closure`: Setting I's held-back per-prompt KL before and after training;
@@ -228,6 +250,8 @@ def verdict_table(
         fixed = params["early_examples"]
         stages = run_stages(runs, RUN, "base_level", fixed, fits)
         rows += rebound_rows(judge, stages, axes, controls)
+        if score_reference is not None:
+            rows += h2_score(judge, runs, score_reference, fixed)
         rows += h6(judge, hooke_runs(runs))
         table = sensitivity(judge, runs, controls, fits, fixed)
     if law is not None:
@@ -256,8 +280,9 @@ def judge(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     from hooke.curves import fit_curves
 
     closure, law = run_sql(con, "resistance_closure"), run_sql(con, "compression_law")
-    runs, axes, fits, controls = (pd.DataFrame() for _ in range(4))
+    runs, axes, fits, controls, scores = (pd.DataFrame() for _ in range(5))
     if params["rebound"]:
+        scores = run_sql(con, "rebound_reference")
         runs = margin_runs(con).assign(value=lambda f: f.margin)
         controls = margin_runs(con, REBOUND_CONTROL).assign(value=lambda f: f.margin)
         axes = run_sql(con, "rebound_axes")
@@ -265,7 +290,7 @@ def judge(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     if len(runs):  # the hypotheses are about the first aligner (the reference method)
         first = params.get("aligner", "sft")
         runs, fits = runs[runs.aligner == first], fits[fits.aligner == first]
-    tables = verdict_table(closure, runs, axes, params, controls, law, fits)
+    tables = verdict_table(closure, runs, axes, params, controls, law, fits, scores)
     apparatus = pd.DataFrame()
     if params["rebound"]:
         from hooke.apparatus import apparatus as check
