@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import math
+import re
 
 import pytest
 import yaml
@@ -420,3 +422,66 @@ def test_the_config_check_and_the_schema_name_the_engines_hooke_has():
 
     found = list(enums(yaml.safe_load(SCHEMA.read_text())))
     assert len(found) >= 3 and all(enum == list(table) for enum in found)
+
+
+def _numeric_keys(node, root, path=()):
+    """Every key of the schema whose value is a number (through $refs, into mappings that
+    the default config fills), as a path."""
+    from hooke.config import _resolve
+
+    node = _resolve(node, root)
+    kinds = node.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if {"number", "integer"} & set(kinds):
+        yield path
+    for key, sub in node.get("properties", {}).items():
+        yield from _numeric_keys(sub, root, (*path, key))
+
+
+def test_every_numeric_key_refuses_nan_and_infinity():
+    """JSON Schema's bounds are false for NaN: without the finite check `.nan` passes
+    `minimum: 0`. Every numeric key of every fixed section, with NaN, +inf and -inf, fails in
+    one line naming it."""
+    import copy
+
+    from hooke.config import load_schema
+
+    schema = load_schema(SCHEMA)
+    base = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    from hooke.config import fill_defaults
+
+    fill_defaults(base, SCHEMA)
+    swept = 0
+    for path in _numeric_keys(schema, schema):
+        node = base
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            continue  # a section this config does not hold
+        for bad in (math.nan, math.inf, -math.inf):
+            config = copy.deepcopy(base)
+            target = config
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = bad
+            with pytest.raises(HookeError, match=rf"config key '{re.escape('.'.join(path))}'"):
+                check_config(config, SCHEMA)
+        swept += 1
+    assert swept >= 60
+    nested = copy.deepcopy(base)
+    nested["pretrain"]["demo"]["learning_rate"] = math.nan  # under a mapping of runs too
+    with pytest.raises(HookeError, match="'pretrain.demo.learning_rate': nan is not a finite"):
+        check_config(nested, SCHEMA)
+
+
+def test_sets_are_sorted_before_any_rule_reads_them():
+    """Grid, volumes and seeds are sets; algorithms keep their order (the first is special)."""
+    from hooke.config import canonical_sets
+
+    config = {"rebound": {"grid": [0, 16, 8], "volumes": [32, 16], "algorithms": ["dpo", "sft"]}}
+    canonical_sets(config)
+    assert config["rebound"] == {
+        "grid": [0, 8, 16],
+        "volumes": [16, 32],
+        "algorithms": ["dpo", "sft"],
+    }

@@ -443,3 +443,13 @@ def test_a_user_plugin_and_the_defences_benchmark_run_through_the_whole_dag(
     runs = pd.read_csv(copied_run / "results/tables/defence_runs.csv")
     assert len(runs) == 8 and runs.gain.notna().all() and not runs.fitted.any()
     assert (copied_run / "results/figures/defences_speed.png").stat().st_size > 0
+
+
+def test_a_set_written_in_another_order_reruns_nothing(copied_run, tmp_path):
+    """The same grid and volumes in another order (sets, canonicalised before any rule)."""
+
+    def edit(config):
+        config["rebound"]["grid"] = list(reversed(config["rebound"]["grid"]))
+        config["rebound"]["volumes"] = list(reversed(config["rebound"]["volumes"]))
+
+    assert planned_jobs(copied_run, _changed_config(tmp_path, edit)) == {}

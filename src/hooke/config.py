@@ -247,11 +247,55 @@ def check_config(config: Mapping[str, Any], schema_path: str | Path) -> None:
     """Fill the defaults into `config` (in place), then check it: schema, cross-references,
     Setting II's grid, sizes against pools."""
     fill_defaults(config, schema_path)
+    check_finite(config)
     check_schema(config, schema_path)
+    canonical_sets(config)
     check_references(config)
     check_rebound(config)
     check_defences(config)
     check_sizes(config)
+
+
+def check_finite(value: Any, path: tuple = ()) -> None:
+    """Refuse NaN and infinities anywhere in the config, naming the key: JSON Schema's
+    bounds are false for NaN, so `.nan` passes `minimum: 0` (and a NaN threshold would
+    silently count no response as positive)."""
+    import math
+
+    if isinstance(value, Mapping):
+        for key, sub in value.items():
+            check_finite(sub, (*path, key))
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            check_finite(sub, (*path, i))
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise HookeError(f"config key '{_key(path)}': {value} is not a finite number")
+
+
+# Lists whose order carries no meaning (a grid, volumes, seeds, factors): sorted before any
+# rule reads them, so that the same set written in another order re-runs nothing. Lists
+# whose first entry is special (algorithms, directions, aligners, bases) keep their order.
+SETS = (
+    ("rebound", "grid"),
+    ("rebound", "volumes"),
+    ("rebound", "seeds"),
+    ("rebound", "lr_factors"),
+    ("rebound", "eval", "sample_at"),
+    ("resistance", "seeds"),
+    ("compression_law", "seeds"),
+    ("compression_law", "ks"),
+    ("defences", "seeds"),
+)
+
+
+def canonical_sets(config: Mapping[str, Any]) -> None:
+    """Sort the config's set-like lists (SETS) in place."""
+    for path in SETS:
+        node = config
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        if isinstance(node, dict) and isinstance(node.get(path[-1]), list):
+            node[path[-1]] = sorted(node[path[-1]])
 
 
 def canonical(value: Any) -> Any:
@@ -279,9 +323,11 @@ def check_sizes(config: Mapping[str, Any]) -> None:
         for task in rebound["tasks"]:
             for direction in rebound.get("directions", ["positive_first"]):
                 aligning, perturbing = POOLS[direction]
+                burn = rebound["perturb"].get("burn_in_steps", 0) * rebound["perturb"]["batch_size"]
+                key = "rebound.grid" + (" and rebound.perturb.burn_in_steps" if burn else "")
                 wants += [
                     (task, aligning, max(rebound["volumes"]), "rebound.volumes"),
-                    (task, perturbing, max(rebound["grid"]), "rebound.grid"),
+                    (task, perturbing, max(rebound["grid"]) + burn, key),
                 ]
             wants.append((task, "prompts", rebound["eval"]["prompts"], "rebound.eval.prompts"))
         defences = config.get("defences") or {}
