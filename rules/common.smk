@@ -491,10 +491,12 @@ def rebound_targets():
 
 
 def compression_law_targets():
-    """The compression law's figure, when its testbed runs (compression_law.seeds)."""
+    """The compression law's figure, when its testbed runs (compression_law.seeds), and the
+    exact check of the theorem (always: it is seconds of arithmetic)."""
+    exact = [*rules.check_theorem.output]
     if not (config.get("compression_law") or {}).get("seeds"):
-        return []
-    return rules.draw_compression_law.output
+        return exact
+    return [*rules.draw_compression_law.output, *exact]
 
 
 def base_tokens(wildcards):

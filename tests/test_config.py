@@ -258,7 +258,8 @@ def test_paper_config_plans_the_whole_paper_dag_offline(tmp_path):
     assert counts["download_base"] == 18 and counts["prepare_data"] == 4
     assert counts["rank_defences"] == counts["draw_defences"] == 1
     # with scorers, tables, verdicts, figures, the environment, the benchmark's base scores
-    assert counts["total"] == 795 + 1 + 54 + 12 + 54 + 3 + 2
+    # ... and the theorem's exact check
+    assert counts["total"] == 795 + 1 + 54 + 12 + 54 + 3 + 2 + 1
 
 
 def test_conda_envs_pin_what_pyproject_pins():
@@ -310,9 +311,10 @@ def test_setting_iii_axes_expand_the_rebound_dag(tmp_path):
 
 
 def test_powered_config_plans_its_design(tmp_path):
-    """config/powered.yaml: five schedule-complete bases; Setting I with an SFT run per seed;
-    Setting II with the base control (volume 0) beside five volumes, for every seed, and the
-    balanced control at every volume and seed of the main (ablation) base."""
+    """config/powered.yaml: three bases on the token axis, each a finished schedule; Setting I
+    with an SFT run per seed; Setting II with the base control beside three volumes, for every
+    seed; on the main base DPO, the distillation controls and 4x the learning rate, and the
+    planted controls (a job per seed)."""
     from conftest import ROOT, snakemake
 
     config = yaml.safe_load((ROOT / "config" / "powered.yaml").read_text())
@@ -324,14 +326,18 @@ def test_powered_config_plans_its_design(tmp_path):
     seeds = len(resistance["seeds"])
     assert resistance["sft"]["per_seed"] and counts["finetune_slices"] == seeds
     assert counts["harvest_responses"] == seeds * resistance["sft"]["slices"]
-    bases, runs = len(setting["bases"]), len(setting["seeds"]) * (len(setting["volumes"]) + 1)
-    assert setting["controls"] == ["base", "balanced"] and counts["pretrain_slices"] == bases
+    bases, volumes = len(setting["bases"]), len(setting["volumes"])
+    runs = len(setting["seeds"]) * (volumes + 1)
+    assert setting["controls"] == ["base", "distill", "planted"]
+    assert counts["pretrain_slices"] == bases
     # the base control perturbs the base itself: no aligned model of its own
-    assert counts["finetune_aligned"] == bases * len(setting["seeds"]) * len(setting["volumes"])
-    balanced = len(setting["seeds"]) * len(setting["volumes"])
-    assert (
-        counts["finetune_perturbed"] == runs * (len(setting["algorithms"]) + bases - 1) + balanced
-    )
+    assert counts["finetune_aligned"] == bases * len(setting["seeds"]) * volumes
+    factors = len(setting["lr_factors"])
+    distill = 2 * factors * runs  # distill_base and distill_self at every factor
+    faster = (factors - 1) * runs  # SFT at 4x
+    main = runs * (len(setting["algorithms"]) + bases - 1)
+    assert counts["finetune_perturbed"] == main + distill + faster
+    assert counts["plant_rebound"] == len(setting["seeds"])
 
 
 def test_left_out_keys_take_their_schema_defaults():

@@ -141,3 +141,24 @@ def compression_law(law: pd.DataFrame, verdicts: pd.DataFrame) -> alt.Chart:
             "subtitle": subtitle,
         },
     )
+
+
+def theorem_law(cells: pd.DataFrame) -> alt.Chart:
+    """The exact check of the compression theorem (hooke.theorem): |dR_a/dl / dR_p/dl|
+    against k on log-log axes, a panel per code (the entropy bound, Huffman's), colour by the
+    tree's depth, with the theory's slope-1 line."""
+    data = cells[np.isfinite(cells.ratio) & (cells.ratio != 0)].assign(
+        tree=lambda f: "depth " + f.depth.astype(str)
+    )
+    panels = []
+    for code, mine in data.groupby("code", sort=True):
+        chart = ratio_against_k(
+            mine,
+            "|dR_a / dR_p| at small D_t share",
+            alt.Color("tree:N", title="tree"),
+            ["code", "depth", "alpha", "seed", "k", "ratio", "theorem_signs"],
+        )
+        panels.append(chart.properties(title=f"{code} code", width=260, height=220))
+    if not panels:
+        return note("no cell has both changes non-zero")
+    return alt.hconcat(*panels)
