@@ -7,7 +7,7 @@ from pathlib import Path
 # scripts/hooke link (Snakemake puts a script's folder on its sys.path), in any conda env.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from hooke import defences, paths, variants
+from hooke import defences, grid, paths, variants
 from hooke.config import canonical, check_config, coerce_overrides
 from hooke.errors import HookeError
 
@@ -89,22 +89,13 @@ def pair_responses(wildcards):
 
 
 def slice_pairs():
-    """The configured pairs (k, l) of SFT slices, or every pair with k < l."""
-    if config["resistance"].get("pairs"):
-        return [tuple(pair) for pair in config["resistance"]["pairs"]]
-    n = config["resistance"]["sft"]["slices"]
-    return [(k, l) for k in range(1, n + 1) for l in range(k + 1, n + 1)]
+    """The configured pairs (k, l) of SFT slices (hooke.grid)."""
+    return grid.slice_pairs(config)
 
 
 def resistance_grid():
-    """(base, task, seed) combinations of Setting I."""
-    setting = config["resistance"]
-    return [
-        {"base": b, "task": t, "seed": s}
-        for b in setting["bases"]
-        for t in setting["tasks"]
-        for s in setting["seeds"]
-    ]
+    """(base, task, seed) combinations of Setting I (hooke.grid)."""
+    return grid.resistance_grid(config)
 
 
 def inverse_outputs(name):
@@ -282,82 +273,8 @@ def rebound_eval(wildcards=None):
 
 
 def rebound_grid():
-    """(base, task, seed, direction, aligner, volume, algorithm) runs of Setting II. Every
-    base gets the first direction and algorithm and every aligner; the ablation bases (all
-    when unset) get every direction and algorithm. With the base control, volume 0 too (in
-    the first direction only); on the ablation bases, in the first direction and aligner:
-    with the balanced control, algorithm `balanced` at every volume; with the distillation
-    controls, `distill_base` and `distill_self` at every volume and 0; with
-    rebound.lr_factors, the first algorithm and those controls at each factor
-    (hooke.variants names them).
-    """
-    setting = config.get("rebound")
-    if not setting:
-        return []
-    ablation = setting.get("ablation_bases")
-    runs = []
-    for b in setting["bases"]:
-        full = ablation is None or b in ablation
-        directions = setting["directions"] if full else setting["directions"][:1]
-        algorithms = setting["algorithms"] if full else setting["algorithms"][:1]
-        # the base control (n = 0: the base itself perturbed) in the first direction, once
-        # (under the first aligner: it aligns nothing)
-        volumes = setting["volumes"] + (
-            [0] if "base" in setting.get("controls", []) else []
-        )
-        aligners = setting.get("aligners", ["sft"])
-        controls = setting.get("controls", [])
-        factors = [f for f in setting.get("lr_factors", [1]) if f != 1]
-        # on the full bases, in the first direction and aligner: the balanced control at
-        # every volume; the distillation controls at every volume and the base control's,
-        # at every learning-rate factor; the first algorithm at the other factors too
-        extra = [("balanced", v) for v in setting["volumes"] if "balanced" in controls]
-        if "distill" in controls:
-            extra += [
-                (variants.named(name, f), v)
-                for name in variants.DISTILL
-                for f in [1, *factors]
-                for v in [0, *setting["volumes"]]
-            ]
-        extra += [
-            (variants.named(setting["algorithms"][0], f), v)
-            for f in factors
-            for v in volumes
-        ]
-        runs += [
-            {
-                "base": b,
-                "task": t,
-                "seed": s,
-                "direction": setting["directions"][0],
-                "aligner": aligners[0],
-                "n": n,
-                "algorithm": a,
-            }
-            for t in setting["tasks"]
-            for s in setting["seeds"]
-            for a, n in extra
-            if full
-        ]
-        runs += [
-            {
-                "base": b,
-                "task": t,
-                "seed": s,
-                "direction": d,
-                "aligner": m,
-                "n": n,
-                "algorithm": a,
-            }
-            for t in setting["tasks"]
-            for s in setting["seeds"]
-            for d in directions
-            for m in aligners
-            for n in volumes
-            for a in algorithms
-            if n or (d == directions[0] and m == aligners[0])
-        ]
-    return runs
+    """The runs of Setting II (hooke.grid)."""
+    return grid.rebound_grid(config)
 
 
 def aligner_spec(wildcards):
@@ -371,27 +288,8 @@ def aligner_spec(wildcards):
 
 
 def defence_grid():
-    """(base, task, seed, direction, aligner, volume, algorithm) runs of the benchmark: every
-    method against every attack, at defences.volume, on its base and task (by default the
-    first of Setting II's) in Setting II's first direction, over its seeds."""
-    setting = config.get("defences") or {}
-    if not setting.get("methods"):
-        return []
-    rebound = config["rebound"]
-    return [
-        {
-            "base": setting.get("base") or rebound["bases"][0],
-            "task": setting.get("task") or rebound["tasks"][0],
-            "seed": s,
-            "direction": rebound["directions"][0],
-            "aligner": m,
-            "n": setting["volume"],
-            "algorithm": a,
-        }
-        for s in setting.get("seeds") or rebound["seeds"]
-        for m in setting["methods"]
-        for a in defences.attacks(setting)
-    ]
+    """The runs of the defences benchmark (hooke.grid)."""
+    return grid.defence_grid(config)
 
 
 def defence_metrics(wildcards=None):
@@ -424,19 +322,8 @@ def score_files(runs):
 
 
 def planted_cells():
-    """(base, task, seed) of the planted controls: the ablation bases, when rebound.controls
-    holds `planted`."""
-    setting = config.get("rebound") or {}
-    if "planted" not in setting.get("controls", []):
-        return []
-    ablation = setting.get("ablation_bases") or setting["bases"]
-    return [
-        {"base": b, "task": t, "seed": s}
-        for b in setting["bases"]
-        if b in ablation
-        for t in setting["tasks"]
-        for s in setting["seeds"]
-    ]
+    """(base, task, seed) of the planted controls (hooke.grid)."""
+    return grid.planted_cells(config)
 
 
 def planted_runs(wildcards):
