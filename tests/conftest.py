@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,8 +40,22 @@ def snakemake(workdir: Path, *args: str, configfile: Path | None = TEST_CONFIG, 
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
     if check and result.returncode != 0:
-        raise AssertionError(f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+        raise AssertionError(
+            f"snakemake failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
+            + failed_job_logs(workdir, result.stderr)
+        )
     return result
+
+
+def failed_job_logs(workdir: Path, stderr: str, tail: int = 4000) -> str:
+    """The end of each failed job's log (Snakemake names them, the reason is in them): what a
+    CI failure must show, since the workdir is gone by the time anyone reads it."""
+    shown = []
+    for name in dict.fromkeys(re.findall(r"log: (\S+) \(check log file", stderr)):
+        path = workdir / name
+        text = path.read_text(errors="replace")[-tail:] if path.is_file() else "(no log)"
+        shown.append(f"\n--- {name} ---\n{text}")
+    return "".join(shown)
 
 
 def load_test_config() -> dict:
