@@ -36,7 +36,7 @@ miniature: setup
 	  --directory $(MINIATURE) --cores all
 	$(PY) -m hooke.summary $(MINIATURE)/results
 
-# The powered miniature (config/powered.yaml: the design of docs/RESULTS.md, 1 h 41 min on
+# The powered miniature (config/powered.yaml: the pre-registered design of docs/RESULTS.md, 49 min on
 # 2 idle cores), in its own working directory so that its results and the default's stay apart.
 POWERED ?= runs/powered
 powered: setup
