@@ -457,6 +457,6 @@ def download_targets():
         *(
             rules.download_base.output.model.format(base=b)
             for b in sorted(bases)
-            if config["bases"][b].get("source", "local") == "hub"
+            if config["bases"][b].get("source", "local") != "local"
         ),
     ]

