@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SNAKEMAKE := $(VENV)/bin/snakemake
 
-.PHONY: setup run miniature powered controls defences report plan test check-envs lint clean
+.PHONY: setup run miniature powered real controls defences report plan test check-envs lint clean
 
 # A virtual environment with hooke and its pinned dependencies (torch resolves to the CPU wheel).
 setup: $(VENV)/.installed
@@ -45,6 +45,14 @@ powered: setup
 	$(SNAKEMAKE) --snakefile Snakefile --configfile $(CURDIR)/config/powered.yaml \
 	  --directory $(POWERED) --report $(CURDIR)/$(POWERED)/results/report.html
 	$(PY) -m hooke.summary $(POWERED)/results
+
+# A real pre-trained model (config/real.yaml: SmolLM2-135M-Instruct from its GGUF wheel,
+# Settings I and II with the controls; under 2 hours on 2 cores), in its own directory.
+REAL ?= runs/real
+real: setup
+	$(SNAKEMAKE) --snakefile Snakefile --configfile $(CURDIR)/config/real.yaml \
+	  --directory $(REAL) --cores all
+	$(PY) -m hooke.summary $(REAL)/results
 
 # The powered design's apparatus check alone (its planted and distillation controls, and the
 # verdicts they vouch for), in the powered run's directory: what it makes, make powered reuses.
