@@ -23,7 +23,8 @@ def _rule_counts(stdout: str) -> dict[str, int]:
 
 
 def test_shipped_configs_pass():
-    for name in ("config.yaml", "miniature.yaml", "paper.yaml", "gpu_smoke.yaml", "powered.yaml"):
+    shipped = ("config.yaml", "miniature.yaml", "paper.yaml", "gpu_smoke.yaml", "powered.yaml")
+    for name in (*shipped, "real.yaml"):
         check_config(yaml.safe_load((ROOT / "config" / name).read_text()), SCHEMA)
     check_config(load_test_config(), SCHEMA)
     # config/defences.yaml is an overlay on the miniature's config (make defences)
@@ -338,6 +339,28 @@ def test_powered_config_plans_its_design(tmp_path):
     main = runs * (len(setting["algorithms"]) + bases - 1)
     assert counts["finetune_perturbed"] == main + distill + faster
     assert counts["plant_rebound"] == len(setting["seeds"])
+
+
+def test_real_config_plans_its_design(tmp_path):
+    """config/real.yaml: one GGUF base from its wheel (pinned, nothing pre-trained here);
+    Setting I with an SFT run per seed; Setting II with the base control beside three
+    volumes, each run also as both distillation controls, and the planted controls."""
+    from conftest import ROOT, snakemake
+
+    config = yaml.safe_load((ROOT / "config" / "real.yaml").read_text())
+    setting, resistance = config["rebound"], config["resistance"]
+    (base,) = config["bases"].values()
+    assert base["source"] == "gguf" and base["package"] and len(base["sha256"]) == 64
+    assert config["tasks"]["imdb"]["template"] == "chat"  # an instruction-tuned base
+    result = snakemake(tmp_path, "-n", "--quiet", "rules", configfile=ROOT / "config" / "real.yaml")
+    counts = _rule_counts(result.stdout)
+    seeds = len(setting["seeds"])
+    assert "pretrain_slices" not in counts and counts["download_base"] == 1
+    assert counts["finetune_slices"] == len(resistance["seeds"]) >= 2
+    assert len(setting["volumes"]) >= 3 and seeds >= 2
+    assert counts["finetune_aligned"] == seeds * len(setting["volumes"])
+    assert counts["finetune_perturbed"] == 3 * seeds * (len(setting["volumes"]) + 1)
+    assert counts["plant_rebound"] == seeds
 
 
 def test_left_out_keys_take_their_schema_defaults():

@@ -80,7 +80,10 @@ def test_plan_adds_up_and_peaks_above_what_it_keeps(tmp_path):
     assert state % ADAM_BYTES == 0
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "miniature.yaml", "paper.yaml", "gpu_smoke.yaml"])
+SHIPPED = ["config.yaml", "miniature.yaml", "paper.yaml", "gpu_smoke.yaml", "real.yaml"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
 def test_every_shipped_config_plans(name, capsys):
     main(["--configfile", str(ROOT / "config" / name), "--cpu-flops", "1e10"])
     out = capsys.readouterr().out
