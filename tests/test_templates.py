@@ -43,6 +43,26 @@ def test_chat_uses_the_tokenizers_own_template_without_a_second_bos():
         assert templates.responses(["yes"]) == ["yes"]
 
 
+def test_auto_is_chat_where_the_tokenizer_has_a_chat_template(tmp_path):
+    """The default layout: an instruction-tuned base (its tokenizer carries a chat template)
+    reads chat, a base without one continuation; decided when the tokenizer is loaded."""
+    from hooke.models import load_tokenizer
+
+    tokenizer = tiny_tokenizer()
+    tokenizer.save_pretrained(tmp_path / "plain")
+    tokenizer.chat_template = CHAT
+    tokenizer.save_pretrained(tmp_path / "chat")
+    for folder, layout in (("plain", "continuation"), ("chat", "chat")):
+        with templates.using("auto"):
+            with pytest.raises(HookeError, match="template 'auto'"):
+                templates.responses(["yes"])  # no layout before a tokenizer decides it
+            load_tokenizer(tmp_path / folder)
+            assert templates.CURRENT == [layout]
+    with templates.using("auto"):  # prompts() decides it too, from the tokenizer it gets
+        assert templates.prompts(["a good film"], tokenizer) == ["[user] a good film\n[assistant] "]
+    assert templates.CURRENT == ["continuation"]
+
+
 def test_training_data_and_readouts_follow_the_template(tmp_path):
     """SFT examples and the teacher-forced readouts read the laid-out prompt; the loss and
     the bits fall on the response alone."""

@@ -59,6 +59,9 @@ def load_tokenizer(path: str | Path, trust_remote_code: bool = False, padding_si
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     tokenizer.padding_side = padding_side
+    from hooke import templates
+
+    templates.resolve(tokenizer)  # template 'auto': chat where the tokenizer carries one
     return tokenizer
 
 
