@@ -126,3 +126,36 @@ def test_a_gguf_of_an_architecture_transformers_does_not_know_is_one_line(tiny_g
     with pytest.raises(HookeError, match=r"base 'tiny': transformers cannot load odd\.gguf") as err:
         gguf.fetch_gguf(spec, "tiny", tmp_path / "base")
     assert "\n" not in str(err.value) and not (tmp_path / "base").exists()
+
+
+def test_a_gguf_from_the_hub_is_recorded_with_the_commit_it_resolved_to(
+    tiny_gguf, tmp_path, monkeypatch
+):
+    """The hub way, with huggingface_hub's download replaced by a local snapshot folder
+    (the hub cannot be reached offline): the record names the repo, the revision asked
+    for and the commit the cache resolved it to; a failed download is one line."""
+    import shutil
+
+    import huggingface_hub
+
+    _, path = tiny_gguf
+    commit = "c" * 40
+    snapshot = tmp_path / "hub" / "snapshots" / commit
+    snapshot.mkdir(parents=True)
+    shutil.copy(path, snapshot / path.name)
+    asked = {}
+
+    def download(repo_id, filename, revision=None):
+        asked.update(repo=repo_id, file=filename, revision=revision)
+        if repo_id != "owner/tiny":
+            raise OSError("404 Client Error: repository not found")
+        return str(snapshot / filename)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    spec = {"repo": "owner/tiny", "revision": "main", "file": path.name}
+    base = gguf.fetch_gguf({**spec, "sha256": gguf.sha256(path)}, "tiny", tmp_path / "base")
+    record = json.loads((base / REVISION_FILE).read_text())
+    assert asked == {"repo": "owner/tiny", "file": path.name, "revision": "main"}
+    assert (record["source"], record["requested"], record["commit"]) == ("hub", "main", commit)
+    with pytest.raises(HookeError, match="base 'tiny': owner/other/tiny.gguf could not be"):
+        gguf.fetch_gguf({**spec, "repo": "owner/other", "sha256": "0" * 64}, "tiny", tmp_path / "b")
