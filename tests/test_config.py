@@ -514,3 +514,18 @@ def test_sets_are_sorted_before_any_rule_reads_them():
         "volumes": [16, 32],
         "algorithms": ["dpo", "sft"],
     }
+
+
+def test_inverse_steps_that_need_more_responses_than_the_harvest_leaves_are_refused():
+    """Each inverse path trains on `steps` batches of the responses not held back for its
+    evaluation: a harvest too small for that stops the config check, not a job hours in
+    (the first real-model run met it in finetune_inverse after 2 hours)."""
+    from hooke.config import fill_defaults
+
+    config = fill_defaults(load_test_config(), SCHEMA)
+    inverse, prompts = config["resistance"]["inverse"], config["resistance"]["harvest"]["prompts"]
+    inverse.update(steps=1, batch_size=prompts - 4, eval_prompts=5)  # needs 1 more than left
+    with pytest.raises(HookeError, match=r"resistance\.inverse\.steps.*leaves"):
+        check_config(copy.deepcopy(config), SCHEMA)
+    inverse["eval_prompts"] = 4
+    check_config(config, SCHEMA)

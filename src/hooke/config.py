@@ -318,6 +318,7 @@ def check_sizes(config: Mapping[str, Any]) -> None:
             (task, "positive", setting["sft"]["examples"], "resistance.sft.examples"),
             (task, "prompts", setting["harvest"]["prompts"], "resistance.harvest.prompts"),
         ]
+    check_inverse_examples(setting)
     rebound = config.get("rebound")
     if rebound:
         for task in rebound["tasks"]:
@@ -341,3 +342,20 @@ def check_sizes(config: Mapping[str, Any]) -> None:
             raise HookeError(
                 f"config key '{key}': {n} exceeds tasks.{task}.data.sizes.{split} ({size})"
             )
+
+
+def check_inverse_examples(setting: Mapping[str, Any]) -> None:
+    """Each inverse path takes `steps` batches of the harvested responses that are not held
+    back for evaluation: the harvest must answer that many prompts."""
+    inverse, prompts = setting["inverse"], setting["harvest"]["prompts"]
+    if inverse.get("steps") is None:
+        return
+    need = inverse["steps"] * inverse["batch_size"]
+    left = prompts - inverse["eval_prompts"]
+    if need > left:
+        raise HookeError(
+            f"config key 'resistance.inverse.steps': {inverse['steps']} steps of "
+            f"{inverse['batch_size']} need {need} training responses, but "
+            f"resistance.harvest.prompts ({prompts}) less inverse.eval_prompts "
+            f"({inverse['eval_prompts']}) leaves {left}"
+        )

@@ -40,7 +40,12 @@ def token_budget(dataset, tokens: int, batch_size: int, steps: int | None = None
     n = min(len(lengths), -(-(int(enough[0]) + 1) // batch_size) * batch_size)
     if steps is not None:
         n = steps * batch_size
-        if len(lengths) < n or cumulative[n - 1] < tokens:
+        if len(lengths) < n:  # fewer responses than steps x batch (empty ones are dropped)
+            raise HookeError(
+                f"{steps} steps of {batch_size} examples need {n} responses, the harvest left "
+                f"{len(lengths)} (resistance.harvest.prompts, inverse.eval_prompts, steps)"
+            )
+        if cumulative[n - 1] < tokens:
             held = int(cumulative[min(n, len(lengths)) - 1])
             raise HookeError(
                 f"{steps} steps of {batch_size} examples hold {held} tokens in "
