@@ -23,6 +23,7 @@ from typing import Any
 from hooke.atomic import atomic_dir
 from hooke.errors import HookeError
 from hooke.hub import REVISION_FILE
+from hooke.models import check_pair
 
 
 def cache_dir() -> Path:
@@ -150,12 +151,7 @@ def convert(path: Path, out: Path, name: str) -> None:
     except (ValueError, KeyError, OSError, NotImplementedError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise HookeError(f"base '{name}': transformers cannot load {path.name}: {first}") from None
-    rows = model.get_input_embeddings().weight.shape[0]
-    if len(tokenizer) > rows:  # e.g. a default unknown token the file never had
-        extra = [t for t, i in tokenizer.get_vocab().items() if i >= rows]
-        raise HookeError(
-            f"base '{name}': {path.name}'s tokenizer has {len(tokenizer)} tokens, the model "
-            f"embeds {rows} (not in the file's vocabulary: {', '.join(sorted(extra))})"
-        )
+    # e.g. a default unknown token the file never had: refused here, not in a stage
+    check_pair(model, tokenizer, f"base '{name}': {path.name}")
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
