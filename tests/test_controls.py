@@ -133,7 +133,7 @@ def test_planted_rebounds_follow_their_targets_through_the_real_readout(tmp_path
     grid = [0, 8, 16, 32, 64]
     rows = pd.DataFrame(
         planted.plant(
-            {16: load_model(aligned)},
+            {16: planted.weights(load_model(aligned))},
             load_model(base_dir),
             load_tokenizer(base_dir),
             texts,

@@ -56,6 +56,12 @@ def test_costs_follow_the_config_by_hand():
     assert job_cost(config, "score_rebound", w, n)["flops"] == 0  # grades text only
     config["rebound"]["keep_checkpoints"] = True
     assert job_cost(config, "finetune_perturbed", w, n)["models"] == 2
+    # the planted controls: per volume (16, 32) and for the base control a calibration of
+    # points + 2 steps, the base's margin, then the distinct planted models of grid [0, 8, 16]
+    config.setdefault("controls", {})["planted"] = {"points": 5}
+    readouts = 3 * 7 + 1 + 2 * (3 * 2 + 1) + 2 + 1
+    planted = job_cost(config, "plant_rebound", {"base": "micro-8k", "task": "imdb"}, n)
+    assert planted["flops"] == pytest.approx(2 * n * readouts * 3 * 8 * 32)
 
 
 def test_plan_adds_up_and_peaks_above_what_it_keeps(tmp_path):

@@ -153,9 +153,29 @@ def job_cost(config, rule: str, w: Mapping[str, str], n: int) -> dict[str, float
         law = config["compression_law"]
         tokens = sum(law["pretrain_tokens"] * (1 + 1 / k) for k in law["ks"])
         cost.update(flops=6 * n * (tokens + law["perturb_tokens"] * len(law["ks"])), trains=1)
+    elif rule == "plant_rebound":
+        cost["flops"] = 2 * n * planted_readouts(config) * readout_tokens(config)
     elif rule == "score_base":
         cost["flops"], cost["decode"] = readout_cost(config, task, n, 1, 1, kl=False)
     return cost
+
+
+def readout_tokens(config) -> float:
+    """Tokens one likelihood readout reads: the held-out texts of D_p, D_a and D_t."""
+    ev = config["rebound"]["eval"]
+    return 3 * ev["compression_texts"] * ev["max_length"]
+
+
+def planted_readouts(config) -> int:
+    """Likelihood readouts of one plant_rebound job (hooke.planted): the calibration along
+    each aligned model's line and the base control's (the planted points and s 0 and 1),
+    the base's margin, then the planted models read once each — per aligned volume the
+    start and the later points of three distinct curves, for the base control its start
+    and the moving control's later points."""
+    steps = config["controls"]["planted"]["points"] + 2
+    volumes = len(config["rebound"]["volumes"])
+    later = len(set(config["rebound"]["grid"]) - {0})
+    return (volumes + 1) * steps + 1 + volumes * (3 * later + 1) + later + 1
 
 
 def readout_cost(config, task, n: int, points: int, sampled: int, kl: bool):
@@ -167,7 +187,7 @@ def readout_cost(config, task, n: int, points: int, sampled: int, kl: bool):
     ev = config["rebound"]["eval"]
     prompts = ev["prompts"] * prompt_tokens(config, task)
     generated = ev["prompts"] * ev["max_new_tokens"]
-    texts = 3 * ev["compression_texts"] * ev["max_length"]
+    texts = readout_tokens(config)
     reference = 2 * (prompts + generated) if kl else 0.0
     return 2 * n * (texts * points + (prompts + reference) * sampled), 2 * n * generated * sampled
 

@@ -77,14 +77,28 @@ class Line:
 
     def __init__(self, model, start: Mapping[str, Any], toward: Mapping[str, Any]):
         self.model, self.start, self.toward = model, dict(start), dict(toward)
+        self._read: dict[float, dict[str, float]] = {}
+
+    def read(self, s: float, tokenizer, texts, length: int) -> dict[str, float]:
+        """The likelihood readouts of the model at s on the seed's texts, read once: the
+        cases share points (every case starts at s 0, exponential and moving_control plant
+        the same aligned curves, the base control sits at s 0 in three cases), and a point
+        read again is the same model on the same texts (a third of the job's readouts)."""
+        from hooke.readouts import likelihood_readouts
+
+        if s not in self._read:
+            self._read[s] = likelihood_readouts(self.at(s), tokenizer, texts, length)
+        return dict(self._read[s])
 
     def at(self, s: float):
-        """The model at s on the line."""
-        state = {
-            name: a + s * (self.toward[name] - a) if a.is_floating_point() else a
-            for name, a in self.start.items()
-        }
-        self.model.load_state_dict(state)
+        """The model at s on the line (its weights written in place, a tensor at a time:
+        no second copy of the model in memory)."""
+        import torch
+
+        own = self.model.state_dict()  # the model's own tensors
+        with torch.no_grad():
+            for name, a in self.start.items():
+                own[name].copy_(a + s * (self.toward[name] - a) if a.is_floating_point() else a)
         return self.model
 
     def margins(self, steps, tokenizer, texts, length: int) -> list[float]:
@@ -100,7 +114,7 @@ def weights(model) -> dict[str, Any]:
 
 
 def plant(
-    models: Mapping[int, Any],
+    aligned: Mapping[int, Mapping[str, Any]],
     base,
     tokenizer,
     calibration: Mapping[str, Any],
@@ -108,9 +122,11 @@ def plant(
     grid: Sequence[int],
     params: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
-    """Metrics rows of every case: for each aligned model (`models`: volume -> model) and the
-    base control (volume 0), the readouts of the planted model at every grid point, with
-    the planted target and s beside them. `calibration`: fixed texts, `texts`: the seed's."""
+    """Metrics rows of every case: for each aligned model (`aligned`: volume -> its weights)
+    and the base control (volume 0), the readouts of the planted model at every grid point,
+    with the planted target and s beside them. `calibration`: fixed texts, `texts`: the
+    seed's. Every line is read through the one `base` model (its weights are put back at
+    the end): one model in memory, not one per volume."""
     from hooke.readouts import likelihood_readouts
 
     length = params["max_length"]
@@ -120,14 +136,14 @@ def plant(
     base_state = weights(base)
     reference = likelihood_readouts(base, tokenizer, calibration, length)["margin"]
     lines, along, gains = {}, {}, {}
-    for n, model in sorted(models.items()):
-        lines[n] = Line(model, weights(model), base_state)
+    for n, start in sorted(aligned.items()):
+        lines[n] = Line(base, start, base_state)
         along[n] = lines[n].margins(steps, tokenizer, calibration, length)
         gains[n] = along[n][int(np.flatnonzero(steps == 0)[0])] - reference
     usable = {n: g for n, g in gains.items() if g > 0}  # a model the alignment did not move
     speed = float(np.mean([fast_speed(g, tau, drift) for g in usable.values()] or [0.0]))
     # the base control: the base itself, or moved away from the most aligned model
-    top = lines[max(models)].start
+    top = lines[max(aligned)].start
     away = {k: 2 * v - top[k] if v.is_floating_point() else v for k, v in base_state.items()}
     control = Line(base, base_state, away)
     moved = control.margins(steps, tokenizer, calibration, length)
@@ -154,13 +170,12 @@ def plant(
 def _reader(tokenizer, texts, length: int, x):
     """Reads the planted models of one run along the grid `x`: a row per figure and point,
     with the planted target, its s and whether the calibrated line reaches it."""
-    from hooke.readouts import likelihood_readouts
 
     def read(case: str, n: int, target, s_of, along: Line, calibrated) -> list[dict[str, Any]]:
         rows = []
         low, high = float(np.min(calibrated)), float(np.max(calibrated))
         for xi, value, s in zip(x, target, s_of, strict=True):
-            figures = likelihood_readouts(along.at(float(s)), tokenizer, texts, length)
+            figures = along.read(float(s), tokenizer, texts, length)
             # whether the line reaches the target at all (else the nearest it gets)
             reached = float(low - 1e-12 <= value <= high + 1e-12)
             figures.update(planted_target=float(value), planted_s=float(s), planted_reached=reached)
@@ -194,7 +209,9 @@ def plant_run(
 
     base = load_model(base_dir, trust_remote_code).eval()
     tokenizer = load_tokenizer(base_dir, trust_remote_code)
-    models = {n: load_model(d, trust_remote_code).eval() for n, d in sorted(aligned_dirs.items())}
+    aligned = {
+        n: weights(load_model(d, trust_remote_code)) for n, d in sorted(aligned_dirs.items())
+    }
     direction, count = meta["direction"], params["compression_texts"]
     calibration = heldout_texts(prompts_path, heldout_path, direction, count, None)
     texts = heldout_texts(
@@ -203,7 +220,7 @@ def plant_run(
     import torch
 
     with torch.no_grad():
-        rows = plant(models, base, tokenizer, calibration, texts, grid, params)
+        rows = plant(aligned, base, tokenizer, calibration, texts, grid, params)
     records = [
         {
             "algorithm": row["case"],
