@@ -532,3 +532,39 @@ def test_inverse_steps_that_need_more_responses_than_the_harvest_leaves_are_refu
         check_config(copy.deepcopy(config), SCHEMA)
     inverse["eval_prompts"] = 4
     check_config(config, SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (None, "no such file"),
+        ("", "is empty"),
+        ("- tasks\n- bases\n", "holds a list, not a mapping"),
+        ("tasks: [unclosed\n", "not valid YAML at line 2"),
+        (b"\xff\xfe\x00", "cannot be read"),
+    ],
+)
+def test_a_config_file_that_is_not_a_config_is_one_line_naming_it(tmp_path, content, expected):
+    """What Snakemake's reader gives a traceback for (a missing --configfile) or a line
+    without the file's name (an empty file, a list): hooke.configfile's one line, from
+    `make plan` and `python -m hooke.configfile` alike."""
+    import subprocess
+    import sys
+
+    from hooke.configfile import read_configfile
+
+    path = tmp_path / "mine.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    with pytest.raises(HookeError, match=f"config file '{re.escape(str(path))}': {expected}"):
+        read_configfile(path)
+    done = subprocess.run(
+        [sys.executable, "-m", "hooke.plan", "--configfile", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    (line,) = done.stderr.strip().splitlines()  # one line, no traceback
+    assert done.returncode == 1 and line.startswith(f"hooke: error: config file '{path}': ")
+    assert expected in line

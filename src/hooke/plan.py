@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hooke.config import fill_defaults
+from hooke.configfile import read_configfile
 from hooke.costs import measure_cpu_flops, peak_disk, plan
+from hooke.errors import HookeError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,7 +108,10 @@ def main(argv: list[str] | None = None) -> None:
         parser.add_argument(flag, type=kind, default=default, help=text)
     args = parser.parse_args(argv)
     path = args.configfile or ROOT / "config" / "config.yaml"
-    config = fill_defaults(yaml.safe_load(path.read_text()), ROOT / "config" / "schema.yaml")
+    try:
+        config = fill_defaults(read_configfile(path), ROOT / "config" / "schema.yaml")
+    except HookeError as exc:
+        sys.exit(f"hooke: error: {exc}")
     with tempfile.TemporaryDirectory() as empty:  # the whole bill, not what is left
         jobs = planned_jobs(args.configfile, Path(empty))
     cpu_flops = args.cpu_flops
