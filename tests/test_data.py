@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -235,3 +237,66 @@ def test_repeated_texts_are_dropped_and_leaks_counted():
         ),
     }
     assert leaks(splits) == 1  # the first held-out pair sits inside the pre-training text
+
+
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (
+            lambda d: d.assign(sentiment=[i % 3 for i in range(len(d))]),
+            r"'sentiment' holds 133 labels that are not 0 or 1.*e\.g\. 2",
+        ),
+        (
+            lambda d: d.assign(sentiment=["pos", "neg"] * (len(d) // 2)),
+            r"'sentiment' holds 400 labels.*'pos', 'neg'",
+        ),
+        (
+            lambda d: d.assign(review=["<br />"] + d.review.tolist()[1:]),
+            r"'review' is blank in 1 of 400 rows \(the first: row 0\)",
+        ),
+    ],
+)
+def test_data_against_its_declaration_is_one_line(tmp_path, edit, expected):
+    """Labels outside the task's classes (a third class, words for labels) and a review that
+    is blank once its markup is cleaned: one line naming the data set and column, before
+    any split is written (a third class once trained the scorer on rows no pole holds)."""
+    folder = _local_dataset(tmp_path)
+    path = folder / "train.parquet"
+    edit(pd.read_parquet(path)).to_parquet(path)
+    spec = {
+        "source": "hub",
+        "seed": 0,
+        "hub": {
+            "path": str(folder),
+            "split": "train",
+            "text_column": "review",
+            "label_column": "sentiment",
+        },
+        "sizes": {"pretrain": 10, "positive": 10, "negative": 10, "prompts": 10, "scorer": 10},
+        "words": {"prompt": 5, "response": 10},
+    }
+    outputs = {name: tmp_path / f"{name}.parquet" for name in SPLITS}
+    with pytest.raises(HookeError, match=f"data set '{re.escape(str(folder))}': column {expected}"):
+        prepare_data(spec, outputs)
+    assert not any(path.exists() for path in outputs.values())
+
+
+def test_pairs_whose_prompt_column_is_blank_throughout_are_one_line(tmp_path):
+    """A row with a blank part is dropped (Alpaca's empty inputs); a column blank in every
+    row is a mistake in the declaration (the wrong column named), said in one line."""
+    folder = tmp_path / "pairs"
+    folder.mkdir()
+    rows = [{"question": "  ", "answer": f"done {i}"} for i in range(20)]
+    pd.DataFrame(rows).to_json(folder / "train.jsonl", orient="records", lines=True)
+    spec = {
+        "source": "hub",
+        "format": "pairs",
+        "seed": 0,
+        "hub": {"path": str(folder), "prompt_columns": ["question"], "response_column": "answer"},
+        "sizes": {"pretrain": 0, "positive": 10, "negative": 0, "prompts": 5, "scorer": 0},
+        "words": {"prompt": 8, "response": 8},
+    }
+    outputs = {name: tmp_path / f"{name}.parquet" for name in SPLITS}
+    with pytest.raises(HookeError, match=r"column 'question' is blank in 20 of 20 rows"):
+        prepare_data(spec, outputs)
+    assert not any(path.exists() for path in outputs.values())

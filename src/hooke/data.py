@@ -84,6 +84,37 @@ def _load_dataset(spec: Mapping[str, Any]):
         raise HookeError(f"data set '{spec['path']}' could not be loaded: {root}") from None
 
 
+# A task's classes: 1 the positive pole (what Setting II aligns on first), 0 the negative.
+CLASSES = (0, 1)
+
+
+def checked_labels(labels: pd.Series, where: str, column: str) -> pd.Series:
+    """The labels as int64 when each is one of the task's classes; else one line naming the
+    data set, the column and the first values that are not (a third class would otherwise
+    train the scorer on rows no pole holds, and say nothing)."""
+    numeric = pd.to_numeric(labels, errors="coerce")
+    bad = labels[~numeric.isin(CLASSES)]
+    if len(bad):
+        shown = ", ".join(repr(v) for v in list(dict.fromkeys(bad.tolist()))[:3])
+        raise HookeError(
+            f"data set '{where}': column '{column}' holds {len(bad)} labels that are not "
+            f"0 or 1 (1 positive, 0 negative), e.g. {shown}"
+        )
+    return numeric.astype("int64")
+
+
+def no_blank(texts: pd.Series, where: str, column: str, allowed: bool = False) -> None:
+    """Blank texts are refused with their count and first row (`allowed`: only a column
+    that is blank throughout is)."""
+    blank = texts.fillna("").astype(str).str.strip() == ""
+    if blank.all() or (blank.any() and not allowed):
+        first = int(np.flatnonzero(blank.to_numpy())[0])
+        raise HookeError(
+            f"data set '{where}': column '{column}' is blank in {int(blank.sum())} of "
+            f"{len(texts)} rows (the first: row {first})"
+        )
+
+
 def load_pairs(spec: Mapping[str, Any]) -> pd.DataFrame:
     """(prompt, response, label) rows of a `pairs` data set; `review_id` numbers the distinct
     prompts. Several prompt columns (Alpaca's instruction and input) are joined by a newline;
@@ -104,7 +135,11 @@ def load_pairs(spec: Mapping[str, Any]) -> pd.DataFrame:
         .astype(str)
         .agg(lambda row: "\n".join(part for part in row if part.strip()), axis=1)
     )
-    label = frame[label_column].astype("int64") if label_column else 1
+    where = spec["path"]
+    label = checked_labels(frame[label_column], where, label_column) if label_column else 1
+    # a row with a blank part is dropped (Alpaca's input is often empty); a blank column is not
+    no_blank(prompt, where, "+".join(prompt_columns), allowed=True)
+    no_blank(frame[response_column], where, response_column, allowed=True)
     pairs = pd.DataFrame({"prompt": prompt, "response": frame[response_column].astype(str)})
     pairs["label"] = label
     pairs = pairs[(pairs["prompt"].str.strip() != "") & (pairs["response"].str.strip() != "")]
@@ -150,8 +185,14 @@ def load_reviews(spec: Mapping[str, Any]) -> pd.DataFrame:
         frame = load_hub(spec["hub"])
     if frame.empty:
         raise HookeError(f"data source '{spec['source']}' holds no reviews")
-    frame = frame.assign(text=frame["text"].astype(str).map(clean_text), label=frame["label"])
-    frame["label"] = frame["label"].astype("int64")
+    bundled = ",".join(spec.get("bundled_sources", ["imdb"]))
+    where = spec["hub"]["path"] if spec["source"] == "hub" else f"bundled:{bundled}"
+    columns = spec.get("hub", {}) if spec["source"] == "hub" else {}
+    frame = frame.assign(
+        text=frame["text"].astype(str).map(clean_text),
+        label=checked_labels(frame["label"], where, columns.get("label_column", "label")),
+    )
+    no_blank(frame["text"], where, columns.get("text_column", "text"))  # markup-only too
     frame = dedupe(frame)
     frame["review_id"] = np.arange(len(frame), dtype="int64")
     return frame
