@@ -1,4 +1,4 @@
-# Split a task's reviews into disjoint, seeded Parquet splits.
+# Split a task's reviews into disjoint, seeded Parquet splits, and count what leaks between them.
 rule prepare_data:
     output:
         pretrain="results/data/{task}/pretrain.parquet",
@@ -6,6 +6,13 @@ rule prepare_data:
         negative="results/data/{task}/negative.parquet",
         prompts="results/data/{task}/prompts.parquet",
         scorer="results/data/{task}/scorer.parquet",
+        # rows of each split found inside another's text (hooke.leakage; data.leakage)
+        leakage=report(
+            "results/data/{task}/leakage.csv",
+            caption="../report/leakage.rst",
+            category="Data",
+            labels={"table": "leakage", "task": "{task}"},
+        ),
     log:
         "logs/prepare_data/{task}.log",
     benchmark:

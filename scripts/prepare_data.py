@@ -4,5 +4,6 @@ from hooke.data import prepare_data
 from hooke.script import entry
 
 with entry(snakemake, uses_torch=False, online=True):
-    counts = prepare_data(snakemake.params.spec, dict(snakemake.output.items()))
+    outputs = dict(snakemake.output.items())
+    counts = prepare_data(snakemake.params.spec, outputs, snakemake.wildcards.task)
     print("rows per split:", counts)

@@ -221,22 +221,48 @@ def test_pairs_with_a_missing_column_name_it(tmp_path):
         prepare_data(spec, outputs)
 
 
-def test_repeated_texts_are_dropped_and_leaks_counted():
-    from hooke.data import dedupe, leaks
+def test_repeated_texts_are_dropped():
+    from hooke.data import dedupe
 
     frame = pd.DataFrame(
         {"text": ["A good film", "a  good film", "a bad film"], "label": [1, 1, 0]}
     )
     assert dedupe(frame)["text"].tolist() == ["A good film", "a bad film"]
+
+
+def test_leakage_is_counted_between_every_pair_of_splits(tmp_path):
+    """A held-out pair inside a pre-training review (re-punctuated), a near-copy of a
+    scorer review in the pre-training text (a suffix added): each counted in its pair of
+    splits, verbatim or near; the policy warns, stops or keeps quiet."""
+    from hooke.leakage import judge, leakage_table, warnings
+
+    review = "so it began, a great start and a fine end to a story told with care and wit"
     splits = {
-        "pretrain": pd.DataFrame({"text": ["so it began. A great start and a fine end. The"]}),
-        "positive": pd.DataFrame({"prompt": ["x"], "response": ["y"]}),
-        "negative": pd.DataFrame({"prompt": ["u"], "response": ["v"]}),
+        "pretrain": pd.DataFrame({"text": [review, "an unrelated text about nothing much"]}),
+        "positive": pd.DataFrame({"prompt": ["x y"], "response": ["z"]}),
+        "negative": pd.DataFrame({"prompt": ["u"], "response": ["v w"]}),
         "prompts": pd.DataFrame(
-            {"prompt": ["a great start", "a new start"], "response": ["and a fine end", "w"]}
+            {
+                "prompt": ["a great start and", "a new start"],
+                "response": ["a fine end. To a story!", "w"],
+            }
         ),
+        "scorer": pd.DataFrame({"text": [review.replace("so it began, ", "") + " indeed"]}),
     }
-    assert leaks(splits) == 1  # the first held-out pair sits inside the pre-training text
+    table = leakage_table(splits).set_index(["split", "inside"])
+    assert table.loc[("prompts", "pretrain")].tolist() == [2, 1, 1]  # rows, verbatim, near
+    # 8 of the scorer row's 9 shingles are in the pre-training text: near, not verbatim
+    assert table.loc[("scorer", "pretrain")].tolist() == [1, 0, 1]
+    assert table.loc[("positive", "negative")].tolist() == [1, 0, 0]
+    assert len(table) == 5 * 4
+    line = judge(table.reset_index(), "warn", "task 'imdb'")
+    assert line.startswith("task 'imdb': ") and "inside pretrain" in line
+    with pytest.raises(HookeError, match="task 'imdb': .* sit inside another split's text"):
+        judge(table.reset_index(), "error", "task 'imdb'")
+    assert judge(table.reset_index(), "off", "task 'imdb'") is None
+    (tmp_path / "data" / "imdb").mkdir(parents=True)
+    table.reset_index().to_csv(tmp_path / "data" / "imdb" / "leakage.csv", index=False)
+    assert warnings(tmp_path) == [line]
 
 
 @pytest.mark.parametrize(
@@ -300,3 +326,28 @@ def test_pairs_whose_prompt_column_is_blank_throughout_are_one_line(tmp_path):
     with pytest.raises(HookeError, match=r"column 'question' is blank in 20 of 20 rows"):
         prepare_data(spec, outputs)
     assert not any(path.exists() for path in outputs.values())
+
+
+def test_a_leaking_data_set_stops_before_any_split_under_error_and_is_counted_under_warn(
+    tmp_path, capsys
+):
+    """The local data set repeats its words in every review: under data.leakage error it
+    stops with one line and writes nothing; under warn (the default) the table is written
+    and the log says so."""
+    folder = _local_dataset(tmp_path)
+    spec = {
+        "source": "hub",
+        "seed": 0,
+        "hub": {"path": str(folder), "text_column": "review", "label_column": "sentiment"},
+        "sizes": {"pretrain": 20, "positive": 10, "negative": 10, "prompts": 10, "scorer": 20},
+        "words": {"prompt": 5, "response": 10},
+    }
+    outputs = {name: tmp_path / f"{name}.parquet" for name in SPLITS}
+    outputs["leakage"] = tmp_path / "leakage.csv"
+    with pytest.raises(HookeError, match="task 'mine': .* sit inside another split's text"):
+        prepare_data({**spec, "leakage": "error"}, outputs, "mine")
+    assert not any(path.exists() for path in outputs.values())
+    prepare_data(spec, outputs, "mine")
+    table = pd.read_csv(outputs["leakage"])
+    assert len(table) == 20 and table["near"].sum() > 0
+    assert "hooke: warning: task 'mine': " in capsys.readouterr().out

@@ -28,6 +28,7 @@ import pandas as pd
 
 from hooke.atomic import atomic_file
 from hooke.errors import HookeError
+from hooke.leakage import COLUMNS, judge, leakage_table
 
 SPLITS = ("pretrain", "positive", "negative", "prompts", "scorer")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -208,18 +209,6 @@ def dedupe(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~repeated].reset_index(drop=True)
 
 
-def leaks(splits: Mapping[str, pd.DataFrame]) -> int:
-    """Held-out prompts whose opening and continuation occur verbatim inside the text of a
-    training or pre-training split: held-out text the models have seen."""
-    texts = list(splits["pretrain"].get("text", []))
-    for name in ("positive", "negative"):
-        texts += (splits[name]["prompt"] + " " + splits[name]["response"]).tolist()
-    seen = "\n".join(texts).lower()
-    held = splits["prompts"]
-    pairs = zip(held["prompt"], held["response"], strict=True)
-    return sum(f"{p} {r}".lower() in seen for p, r in pairs)
-
-
 def cut_pair(text: str, prompt_words: int, response_words: int) -> tuple[str, str] | None:
     """The opening `prompt_words` words and the next `response_words` words, or None if short."""
     words = text.split()
@@ -286,21 +275,28 @@ def split_reviews(reviews: pd.DataFrame, spec: Mapping[str, Any]) -> dict[str, p
     }
 
 
-def prepare_data(spec: Mapping[str, Any], outputs: Mapping[str, str | Path]) -> dict[str, int]:
-    """Load, split and write every split of a task; returns the row count of each."""
+def prepare_data(
+    spec: Mapping[str, Any], outputs: Mapping[str, str | Path], task: str = "task"
+) -> dict[str, int]:
+    """Load, split and write every split of a task (and, with a `leakage` output, the
+    table of hooke.leakage); returns the row count of each split."""
     if spec.get("format", "reviews") == "pairs":
         if spec["source"] != "hub":
             raise HookeError("data key 'format': pairs needs source: hub")
         splits = split_pairs(load_pairs(spec["hub"]), spec)
     else:
         splits = split_reviews(load_reviews(spec), spec)
-    leaked = leaks(splits)
-    if leaked:  # a user's data set with near-duplicate rows: said loudly, in the job's log
-        print(
-            f"hooke: warning: {leaked} of {len(splits['prompts'])} held-out prompts occur "
-            "verbatim in the pre-training or training text; deduplicate the data set"
-        )
-    for name, frame in splits.items():
+    policy = spec.get("leakage", "warn")
+    table = leakage_table(splits) if policy != "off" else pd.DataFrame(columns=COLUMNS)
+    where = f"task '{task}'"
+    warning = judge(table, policy, where)  # under `error`: raises, nothing written
+    if warning:
+        print(f"hooke: warning: {warning}")
+    if "leakage" in outputs:
+        with atomic_file(outputs["leakage"]) as tmp:
+            table.to_csv(tmp, index=False)
+    for name in SPLITS:
+        frame = splits[name]
         with atomic_file(outputs[name]) as tmp:
             frame.to_parquet(tmp, index=False)
     return {name: len(frame) for name, frame in splits.items()}

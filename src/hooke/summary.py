@@ -203,6 +203,9 @@ def summarise(results: Path, full: bool = False) -> str:
                 )
     else:
         lines += _defences_line(tables)
+    from hooke.leakage import warnings
+
+    lines += [f"Warning: {line}" for line in warnings(results)]
     lines.append(f"Tables:  {tables}/")
     lines.append(f"Figures: {figures}/")
     if (results / "report.html").is_file():
