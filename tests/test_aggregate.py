@@ -162,6 +162,7 @@ def test_harvest_scores_and_scorer_tables(tmp_path):
             [
                 {"metric": "mean_p_positive", "value": 0.4},
                 {"metric": "positive_share", "value": 0.3},
+                {"metric": "invalid_utf8_share", "value": 0.25},
             ],
             setting="resistance",
             base="b",
@@ -186,6 +187,9 @@ def test_harvest_scores_and_scorer_tables(tmp_path):
         [1, 0.6, 0.7],
         [2, 0.4, 0.3],
     ]
+    # the share of broken bytes beside the score (a file from before it was counted: empty)
+    assert scores.invalid_utf8_share.isna().tolist() == [True, False]
+    assert scores.invalid_utf8_share.iloc[1] == 0.25
     scorer = run_table(files, "scorer").iloc[0]
     assert (scorer.heldout_accuracy, scorer.heldout_size, scorer.train_size) == (0.9, 100, 400)
 

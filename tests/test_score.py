@@ -23,14 +23,17 @@ def test_train_scorer_then_score_a_harvest(tmp_path):
     assert figures["heldout_accuracy"] == 1.0
     harvest = tmp_path / "harvest.parquet"
     pd.DataFrame(
-        {"prompt": ["p"] * 4, "response": ["good", "so good", "bad", "dull plot"]}
+        # the last response ends inside a multi-byte character, decoded as U+FFFD
+        {"prompt": ["p"] * 4, "response": ["good", "so good", "bad", "dull plot \ufffd"]}
     ).to_parquet(harvest)
     out = tmp_path / "scores.parquet"
     result = score_responses(tmp_path / "scorer", harvest, out, 0.5, {**META, "config_hash": "h"})
     assert result["mean_p_positive"] == pytest.approx(0.5)
     assert result["positive_share"] == pytest.approx(0.5)
     rows = read_metrics(out).to_pandas()
-    assert set(rows.metric) >= {"mean_p_positive", "positive_share"}
+    assert set(rows.metric) >= {"mean_p_positive", "positive_share", "invalid_utf8_share"}
+    # scored as decoded, the broken bytes counted beside the score
+    assert result["invalid_utf8_share"] == pytest.approx(0.25)
     assert (rows.slice_k == 1).all() and (rows.setting == "resistance").all()
 
 

@@ -9,7 +9,13 @@ from typing import Any
 from hooke.atomic import atomic_file
 from hooke.generate import generate_responses, generate_with_vllm
 from hooke.models import load_model, load_tokenizer
+from hooke.score import invalid_utf8
 from hooke.splits import read_split
+
+# The share of responses not valid UTF-8 above which the harvest warns: a byte-level model
+# can stop inside a multi-byte character, which a few responses in a hundred may (a cut at
+# max_new_tokens); more says the model emits broken bytes.
+WARN_INVALID = 0.1
 
 
 def harvest_responses(
@@ -31,5 +37,12 @@ def harvest_responses(
         tokenizer = load_tokenizer(model_dir, trust_remote_code, padding_side="left")
         frame = generate_responses(model, tokenizer, prompts, params, seed)
     frame = frame.assign(slice=slice_k, seed=seed)
+    bad = int(invalid_utf8(frame["response"]).sum())
+    if bad > WARN_INVALID * len(frame):
+        print(
+            f"hooke: warning: {bad} of {len(frame)} responses of slice {slice_k} (seed {seed}) "
+            "hold bytes that are not valid UTF-8 (decoded as U+FFFD): the scorer reads them "
+            "so; the inverse paths train on their token ids, which are intact"
+        )
     with atomic_file(out_path) as tmp:
         frame.to_parquet(tmp, index=False)

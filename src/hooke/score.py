@@ -37,6 +37,12 @@ def train_scorer(
     return figures
 
 
+def invalid_utf8(responses):
+    """Whether each decoded response holds U+FFFD, the tokenizer's mark for bytes that are
+    not valid UTF-8 (a byte-level BPE decodes with errors='replace')."""
+    return responses.astype(str).str.contains("\ufffd", regex=False)
+
+
 def score_responses(
     scorer_dir: str | Path,
     responses_path: str | Path,
@@ -52,6 +58,8 @@ def score_responses(
         "mean_p_positive": float(probs.mean()),
         "positive_share": float((probs >= threshold).mean()),
         **extra_metrics(scorer, probs),
+        # scored as decoded; how many held broken bytes is said beside the score
+        "invalid_utf8_share": float(invalid_utf8(harvest["response"]).mean()),
     }
     rows = [{"metric": name, "value": value} for name, value in figures.items()]
     write_metrics(metrics_table(rows, **meta), out_path)
