@@ -44,6 +44,7 @@ include: "rules/common.smk"
 SCHEMA = Path(workflow.basedir) / "config" / "schema.yaml"
 try:
     check_config(coerce_overrides(config, SCHEMA), SCHEMA)
+    paths.check_results()
 except HookeError as exc:
     sys.exit(f"hooke: error: {exc}")
 validate(config, "config/schema.yaml")

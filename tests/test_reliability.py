@@ -4,6 +4,7 @@ no config value reaches a shell; a run is reproducible byte for byte."""
 from __future__ import annotations
 
 import errno
+import re
 
 import pandas as pd
 import pytest
@@ -133,3 +134,41 @@ def test_trust_remote_code_is_off_unless_asked(tmp_path):
     assert not (copied / "modeling_custom.py").exists()
     trusted = fetch_base({"repo": str(source), "trust_remote_code": True}, tmp_path / "trusted")
     assert (trusted / "modeling_custom.py").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "scramble"])
+def test_a_truncated_or_corrupt_model_file_is_one_line_saying_what_to_delete(tmp_path, damage):
+    """A safetensors file cut short (a full disk, a copy stopped halfway) or with a broken
+    header: one line naming the folder and telling the user to delete it and re-run."""
+    from helpers import save_tiny_lm
+
+    from hooke.models import load_model
+
+    model = save_tiny_lm(tmp_path / "model", seed=0)
+    (weights,) = model.glob("*.safetensors")
+    data = bytearray(weights.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    else:
+        data[10:40] = b"x" * 30
+    weights.write_bytes(bytes(data))
+    with pytest.raises(
+        HookeError, match=rf"{re.escape(str(model))}: its weights are truncated or corrupt .*delete"
+    ) as err:
+        load_model(model)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("kind", ["loop", "file"])
+def test_a_results_folder_that_loops_or_is_a_file_is_one_line_before_any_job(tmp_path, kind):
+    from conftest import snakemake
+
+    if kind == "loop":
+        (tmp_path / "results").symlink_to(tmp_path / "results")
+    else:
+        (tmp_path / "results").write_text("")
+    result = snakemake(tmp_path, "-n", check=False)
+    expected = "a symlink loop" if kind == "loop" else "is a file, not a folder"
+    assert result.returncode != 0
+    assert f"hooke: error: results folder '{tmp_path / 'results'}" in result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr

@@ -37,6 +37,8 @@ def _load_plain(path: Path, trust_remote_code: bool = False, **kwargs: Any):
         raise HookeError(f"{path}: not a model directory (no config.json)")
     if not any(path.glob("*.safetensors")):
         raise HookeError(f"{path}: no .safetensors weights (pickled weights are refused)")
+    from safetensors import SafetensorError
+
     from hooke.runtime import ACCELERATE
 
     kwargs.setdefault("attn_implementation", ACCELERATE["attention"])
@@ -44,6 +46,12 @@ def _load_plain(path: Path, trust_remote_code: bool = False, **kwargs: Any):
         return AutoModelForCausalLM.from_pretrained(
             path, use_safetensors=True, trust_remote_code=trust_remote_code, **kwargs
         )
+    except SafetensorError as exc:  # a write cut short (a full disk, a copy stopped halfway)
+        first = str(exc).strip().splitlines()[0]
+        raise HookeError(
+            f"{path}: its weights are truncated or corrupt ({first}); delete {path} and "
+            "re-run, and the stage that wrote it writes it again"
+        ) from None
     except (OSError, ValueError) as exc:
         raise HookeError(f"{path}: could not load the model: {exc}") from None
 

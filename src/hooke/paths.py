@@ -40,3 +40,29 @@ def aligning_pool(direction: str) -> str:
 def perturbing_pool(direction: str) -> str:
     """The data pool a rebound run is perturbed with: negatives when positive_first."""
     return POOLS[direction][1]
+
+
+def check_results(root: str | Path = "results") -> None:
+    """The run's results folder, if there is one, is a folder this process can write: a
+    symlink loop, a file in its place or a folder without write permission is one line
+    here, before any job, instead of a traceback from Snakemake's first stat of an output."""
+    import errno
+    import os
+
+    from hooke.errors import HookeError
+
+    root = Path(root)
+    if not os.path.lexists(root):
+        return
+    where = f"results folder '{os.path.abspath(root)}'"
+    try:
+        info = root.stat()
+    except OSError as exc:
+        why = "a symlink loop" if exc.errno == errno.ELOOP else exc.strerror
+        raise HookeError(f"{where}: {why}") from None
+    import stat
+
+    if not stat.S_ISDIR(info.st_mode):
+        raise HookeError(f"{where}: is a file, not a folder")
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise HookeError(f"{where}: cannot be written by this user")
