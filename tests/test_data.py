@@ -85,9 +85,9 @@ def _local_dataset(tmp_path, rows=400, text_column="review"):
     return folder
 
 
-def test_hub_path_reads_a_local_dataset(tmp_path):
-    folder = _local_dataset(tmp_path)
-    spec = {
+def _local_spec(folder, size: int) -> dict:
+    """The task data spec of `_local_dataset`'s folder, every split of about `size` rows."""
+    return {
         "source": "hub",
         "seed": 0,
         "hub": {
@@ -96,9 +96,20 @@ def test_hub_path_reads_a_local_dataset(tmp_path):
             "text_column": "review",
             "label_column": "sentiment",
         },
-        "sizes": {"pretrain": 100, "positive": 50, "negative": 50, "prompts": 50, "scorer": 100},
+        "sizes": {
+            "pretrain": 2 * size,
+            "positive": size,
+            "negative": size,
+            "prompts": size,
+            "scorer": 2 * size,
+        },
         "words": {"prompt": 5, "response": 10},
     }
+
+
+def test_hub_path_reads_a_local_dataset(tmp_path):
+    folder = _local_dataset(tmp_path)
+    spec = _local_spec(folder, 50)
     outputs = {name: tmp_path / f"{name}.parquet" for name in SPLITS}
     counts = prepare_data(spec, outputs)
     assert counts == {"pretrain": 100, "positive": 50, "negative": 50, "prompts": 50, "scorer": 100}
@@ -289,18 +300,7 @@ def test_data_against_its_declaration_is_one_line(tmp_path, edit, expected):
     folder = _local_dataset(tmp_path)
     path = folder / "train.parquet"
     edit(pd.read_parquet(path)).to_parquet(path)
-    spec = {
-        "source": "hub",
-        "seed": 0,
-        "hub": {
-            "path": str(folder),
-            "split": "train",
-            "text_column": "review",
-            "label_column": "sentiment",
-        },
-        "sizes": {"pretrain": 10, "positive": 10, "negative": 10, "prompts": 10, "scorer": 10},
-        "words": {"prompt": 5, "response": 10},
-    }
+    spec = _local_spec(folder, 10)
     outputs = {name: tmp_path / f"{name}.parquet" for name in SPLITS}
     with pytest.raises(HookeError, match=f"data set '{re.escape(str(folder))}': column {expected}"):
         prepare_data(spec, outputs)
@@ -335,13 +335,7 @@ def test_a_leaking_data_set_stops_before_any_split_under_error_and_is_counted_un
     stops with one line and writes nothing; under warn (the default) the table is written
     and the log says so."""
     folder = _local_dataset(tmp_path)
-    spec = {
-        "source": "hub",
-        "seed": 0,
-        "hub": {"path": str(folder), "text_column": "review", "label_column": "sentiment"},
-        "sizes": {"pretrain": 20, "positive": 10, "negative": 10, "prompts": 10, "scorer": 20},
-        "words": {"prompt": 5, "response": 10},
-    }
+    spec = _local_spec(folder, 10)
     outputs = {name: tmp_path / f"{name}.parquet" for name in SPLITS}
     outputs["leakage"] = tmp_path / "leakage.csv"
     with pytest.raises(HookeError, match="task 'mine': .* sit inside another split's text"):
