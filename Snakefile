@@ -84,6 +84,12 @@ include: "rules/controls.smk"
 
 # The rules that fetch from the internet (data sets, hub bases, scorers) run where it is, on
 # a cluster's login node; every other job runs with the hub offline.
+localrules:
+    prepare_data,
+    download_base,
+    train_scorer,
+
+
 # A leak between a task's splits (data.leakage: warn) is said again where it is seen: at
 # the run's end, not only in prepare_data's log.
 onsuccess:
@@ -91,12 +97,6 @@ onsuccess:
 
     for line in leakage.warnings("results"):
         print(f"hooke: warning: {line}", file=sys.stderr)
-
-
-localrules:
-    prepare_data,
-    download_base,
-    train_scorer,
 
 
 # Everything the config asks for: Setting I, and Setting II where the config has it.

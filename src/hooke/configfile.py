@@ -1,8 +1,9 @@
 """A config file read before anything else reads it: a missing, unreadable, empty or
 non-mapping file is one line naming the file, where Snakemake's own reader gives a
 traceback (a missing --configfile) or a line without the file's name (an empty one, a
-list). `python -m hooke.configfile FILE...` checks files the same way (the make targets run
-it before Snakemake), then the schema's check (hooke.config) reads what it returns."""
+list). `make plan` (hooke.plan) reads its config through it, and `python -m
+hooke.configfile FILE...` checks files the same way; the schema's check (hooke.config)
+then reads what it returns."""
 
 from __future__ import annotations
 

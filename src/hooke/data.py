@@ -180,14 +180,14 @@ def split_pairs(pairs: pd.DataFrame, spec: Mapping[str, Any]) -> dict[str, pd.Da
 
 def load_reviews(spec: Mapping[str, Any]) -> pd.DataFrame:
     """Labelled reviews (`text`, `label` 1 = positive) for a task's data spec, cleaned."""
+    sources = spec.get("bundled_sources", ["imdb"])
     if spec["source"] == "bundled":
-        frame = load_bundled(spec.get("bundled_sources", ["imdb"]))
+        frame = load_bundled(sources)
     else:
         frame = load_hub(spec["hub"])
     if frame.empty:
         raise HookeError(f"data source '{spec['source']}' holds no reviews")
-    bundled = ",".join(spec.get("bundled_sources", ["imdb"]))
-    where = spec["hub"]["path"] if spec["source"] == "hub" else f"bundled:{bundled}"
+    where = spec["hub"]["path"] if spec["source"] == "hub" else f"bundled:{','.join(sources)}"
     columns = spec.get("hub", {}) if spec["source"] == "hub" else {}
     frame = frame.assign(
         text=frame["text"].astype(str).map(clean_text),

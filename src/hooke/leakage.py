@@ -24,7 +24,6 @@ from hooke.errors import HookeError
 
 SHINGLE = 8  # words per shingle: long enough that ordinary prose does not repeat it
 NEAR = 0.8  # the share of a row's shingles found elsewhere that makes it a near-duplicate
-POLICIES = ("error", "warn", "off")
 COLUMNS = ["split", "inside", "rows", "verbatim", "near"]
 
 

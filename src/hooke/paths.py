@@ -5,7 +5,12 @@ loads it."""
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
+
+from hooke.errors import HookeError
 
 # Which pool aligns and which perturbs, per rebound direction.
 POOLS = {"positive_first": ("positive", "negative"), "negative_first": ("negative", "positive")}
@@ -46,11 +51,6 @@ def check_results(root: str | Path = "results") -> None:
     """The run's results folder, if there is one, is a folder this process can write: a
     symlink loop, a file in its place or a folder without write permission is one line
     here, before any job, instead of a traceback from Snakemake's first stat of an output."""
-    import errno
-    import os
-
-    from hooke.errors import HookeError
-
     root = Path(root)
     if not os.path.lexists(root):
         return
@@ -60,8 +60,6 @@ def check_results(root: str | Path = "results") -> None:
     except OSError as exc:
         why = "a symlink loop" if exc.errno == errno.ELOOP else exc.strerror
         raise HookeError(f"{where}: {why}") from None
-    import stat
-
     if not stat.S_ISDIR(info.st_mode):
         raise HookeError(f"{where}: is a file, not a folder")
     if not os.access(root, os.W_OK | os.X_OK):
