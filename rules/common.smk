@@ -334,14 +334,10 @@ def planted_cells():
 def planted_runs(wildcards):
     """The aligned runs a planted control starts from: every volume's, in the first
     direction and aligner (the runs the verdicts read)."""
-    setting = config["rebound"]
-    first = {
-        "direction": setting["directions"][0],
-        "aligner": setting.get("aligners", ["sft"])[0],
-    }
+    first = grid.first_arm(config)
     return {
         n: rules.finetune_aligned.output.run.format(**wildcards, **first, n=n)
-        for n in setting["volumes"]
+        for n in config["rebound"]["volumes"]
     }
 
 
@@ -440,28 +436,18 @@ def verdict_params():
     return {
         "rebound": bool(setting),
         "early_examples": setting.get("early_examples"),
-        "aligner": setting.get("aligners", ["sft"])[0],
+        "aligner": grid.first_arm(config)["aligner"],
         "independent_sft": bool(sft.get("per_seed"))
         and len(config["resistance"]["seeds"]) >= 2,
     }
 
 
 def download_targets():
-    """What a config fetches from the internet: every task's data splits and scorer, and the
-    hub bases its settings use."""
-    tasks = set(config["resistance"]["tasks"]) | set(
-        (config.get("rebound") or {}).get("tasks", [])
-    )
-    bases = set(config["resistance"]["bases"]) | set(
-        (config.get("rebound") or {}).get("bases", [])
-    )
-    bases |= {run["base"] for run in defence_grid()}
+    """What a config fetches from the internet (hooke.grid.fetched): every task's data
+    splits and scorer, and the hub or GGUF bases its settings use."""
+    tasks, bases = grid.fetched(config)
     return [
-        *(rules.prepare_data.output.prompts.format(task=t) for t in sorted(tasks)),
-        *(rules.train_scorer.output.metrics.format(task=t) for t in sorted(tasks)),
-        *(
-            rules.download_base.output.model.format(base=b)
-            for b in sorted(bases)
-            if config["bases"][b].get("source", "local") != "local"
-        ),
+        *(rules.prepare_data.output.prompts.format(task=t) for t in tasks),
+        *(rules.train_scorer.output.metrics.format(task=t) for t in tasks),
+        *(rules.download_base.output.model.format(base=b) for b in bases),
     ]

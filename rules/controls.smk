@@ -29,7 +29,7 @@ rule plant_rebound:
         grid=config.get("rebound", {}).get("grid", []),
         eval=readout_eval,
         planted=canonical(config.get("controls", {}).get("planted", {})),
-        direction=config.get("rebound", {}).get("directions", ["positive_first"])[0],
-        aligner=config.get("rebound", {}).get("aligners", ["sft"])[0],
+        direction=grid.first_arm(config)["direction"],
+        aligner=grid.first_arm(config)["aligner"],
     script:
         "../scripts/plant_rebound.py"

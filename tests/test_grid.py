@@ -39,3 +39,17 @@ def test_cells_of_setting_i_the_planted_controls_and_the_benchmark():
     benchmark = grid.defence_grid(config)
     assert [(r["aligner"], r["algorithm"], r["n"]) for r in benchmark] == [("sft", "sft", 16)]
     assert grid.planted_cells(_config(controls=[])) == []
+
+
+def test_the_first_arm_and_what_a_config_fetches():
+    """The first direction and aligner, said once (the base control, the planted controls
+    and the benchmark all run in it); the fetched tasks and the bases that are not
+    pre-trained here, the benchmark's included."""
+    config = _config(directions=["negative_first", "positive_first"], aligners=["dpo", "sft"])
+    assert grid.first_arm(config) == {"direction": "negative_first", "aligner": "dpo"}
+    assert grid.first_arm({"resistance": {}}) == {"direction": "positive_first", "aligner": "sft"}
+    assert {r["direction"] for r in grid.defence_grid(config)} == {"negative_first"}
+    assert grid.fetched(config) == (["imdb"], [])  # the test config pre-trains its bases
+    config["bases"]["theirs"] = {"source": "hub", "repo": "x/y"}
+    config["rebound"]["bases"].append("theirs")
+    assert grid.fetched(config) == (["imdb"], ["theirs"])

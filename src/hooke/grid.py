@@ -68,6 +68,27 @@ def _controls(setting: Config, volumes: list[int]) -> list[tuple[str, int]]:
     return extra + [(variants.named(first, f), v) for f in factors for v in volumes]
 
 
+def first_arm(config: Config) -> dict[str, str]:
+    """The direction and aligner the hypotheses are about, the base control runs in and the
+    planted controls start from: the first of each (positive_first and sft by default)."""
+    setting = config.get("rebound") or {}
+    return {
+        "direction": setting.get("directions", ["positive_first"])[0],
+        "aligner": setting.get("aligners", ["sft"])[0],
+    }
+
+
+def fetched(config: Config) -> tuple[list[str], list[str]]:
+    """What a config fetches from the internet: the tasks whose data and scorer it reads,
+    and the bases (not pre-trained here) its settings and the benchmark use."""
+    rebound = config.get("rebound") or {}
+    tasks = set(config["resistance"]["tasks"]) | set(rebound.get("tasks", []))
+    bases = set(config["resistance"]["bases"]) | set(rebound.get("bases", []))
+    bases |= {run["base"] for run in defence_grid(config)}
+    remote = [b for b in bases if config["bases"][b].get("source", "local") != "local"]
+    return sorted(tasks), sorted(remote)
+
+
 def rebound_grid(config: Config) -> list[dict[str, Any]]:
     """The runs of Setting II. Every base gets the first direction and algorithm and every
     aligner; the ablation bases (all when unset) get every direction and algorithm and the
@@ -78,7 +99,7 @@ def rebound_grid(config: Config) -> list[dict[str, Any]]:
         return []
     ablation = setting.get("ablation_bases")
     aligners = setting.get("aligners", ["sft"])
-    first = (setting["directions"][0], aligners[0])
+    first = tuple(first_arm(config).values())
     runs = []
     for b in setting["bases"]:
         full = ablation is None or b in ablation
@@ -111,7 +132,7 @@ def defence_grid(config: Config) -> list[dict[str, Any]]:
     base = setting.get("base") or rebound["bases"][0]
     task = setting.get("task") or rebound["tasks"][0]
     return [
-        _run(base, task, s, rebound["directions"][0], m, setting["volume"], a)
+        _run(base, task, s, first_arm(config)["direction"], m, setting["volume"], a)
         for s in setting.get("seeds") or rebound["seeds"]
         for m in setting["methods"]
         for a in defences.attacks(setting)
