@@ -1,4 +1,4 @@
-"""Draw the compression law's synthetic testbed (see hooke.figures_readouts)."""
+"""Draw the compression law's neural testbed (see hooke.figures_readouts)."""
 
 import pandas as pd
 

@@ -1,4 +1,4 @@
-"""The compression law on synthetic languages, one seed (see hooke.compression_law)."""
+"""The compression law's neural testbed, one seed (see hooke.compression_law)."""
 
 from hooke.compression_law import fit_compression_law
 from hooke.script import entry, job_meta

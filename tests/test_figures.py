@@ -86,7 +86,7 @@ def test_setting_iii_figures_are_drawn(tmp_path):
 
 def test_margin_curves_and_compression_fit_are_drawn(tmp_path):
     """The readout figures from hand-made tables: the margin with its base control, the
-    synthetic testbed with H6c's slope in the subtitle; empty tables give a note, not an
+    neural testbed with H6c's slope in the subtitle; empty tables give a note, not an
     error."""
     from hooke.figures_readouts import compression_law, rebound_margin
 

@@ -99,12 +99,14 @@ def test_verdicts_lead_the_summary(tiny_run):
     from hooke.summary import summarise
 
     verdicts = pd.read_csv(tiny_run / "results" / "tables" / "verdicts.csv")
-    assert {"H1", "H2", "H3", "H6a", "H6b", "H7", "H8"} <= set(verdicts.hypothesis)
+    assert {"H1", "H2", "H3", "H6a", "H6b", "H6c", "H6d", "H7", "H8"} <= set(verdicts.hypothesis)
     labels = {"supported", "opposite", "negligible", "inconclusive", "descriptive"}
     assert all(v in labels or v.startswith("not testable here (needs ") for v in verdicts.verdict)
     # one SFT run, two volumes, one base and seed: the tiny design tests none of these
     for key in ("H1", "H2", "H3", "H7", "H8"):
         assert verdicts.set_index("hypothesis").verdict[key].startswith("not testable"), key
+    # the neural testbed (3 seeds) finds Hooke's law at its optimum: slope 1, opposite signs
+    assert verdicts.set_index("hypothesis").verdict[["H6c", "H6d"]].tolist() == ["supported"] * 2
     measured = verdicts.dropna(subset=["estimate"])
     assert (measured.ci_low <= measured.estimate).all() and (measured.mde >= 0).all()
     assert summarise(tiny_run / "results").splitlines()[0].startswith("Verdicts")
@@ -303,8 +305,9 @@ def test_rebound_outputs(tiny_run):
     assert (hooke.k == hooke.pretrain_tokens / hooke.aligned_tokens).all()
     margin = pd.read_csv(tables / "rebound_margin.csv")  # the base control beside the runs
     assert set(margin.aligned) == {0, 16, 32} and margin[margin.aligned == 0].control.all()
-    law = pd.read_csv(tables / "compression_law.csv")  # 2 seeds x 2 k of the synthetic testbed
-    assert len(law) == 2 * 2 and (law.steps > 0).all() and law.delta_aligned.notna().all()
+    law = pd.read_csv(tables / "compression_law.csv")  # 3 seeds x 2 k of the neural testbed
+    assert len(law) == 3 * 2 and (law.shares == 3).all() and law.d_aligned.notna().all()
+    assert (law.ratio / -law.k).between(0.95, 1.05).all()  # Hooke's law at the optimum
     for figure in ("rebound_score", "rebound_kl", "margin_curves"):
         assert (tiny_run / "results" / "figures" / f"{figure}.png").stat().st_size > 5000
     # The storage plan: a perturbation run saves no model (it reads its grid points in

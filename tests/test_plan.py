@@ -30,7 +30,7 @@ def test_jobs_are_snakemakes_own(tmp_path):
         ("32", "sft"),
         ("32", "dpo"),
     }
-    assert rules.count("fit_compression_law") == 2  # a job per seed
+    assert rules.count("fit_compression_law") == 3  # a job per seed
 
 
 def test_costs_follow_the_config_by_hand():

@@ -150,9 +150,10 @@ def job_cost(config, rule: str, w: Mapping[str, str], n: int) -> dict[str, float
         cost["flops"] += flops
         cost["decode"] += decode
     elif rule == "fit_compression_law":
+        # at most: every fit runs all its L-BFGS iterations, each a pass over the vocabulary
         law = config["compression_law"]
-        tokens = sum(law["pretrain_tokens"] * (1 + 1 / k) for k in law["ks"])
-        cost.update(flops=6 * n * (tokens + law["perturb_tokens"] * len(law["ks"])), trains=1)
+        fits = len(law["ks"]) * (1 + len(law["shares"]))
+        cost.update(flops=6 * n * law["vocab"] * law["iterations"] * fits, trains=1)
     elif rule == "plant_rebound":
         cost["flops"] = 2 * n * planted_readouts(config) * readout_tokens(config)
     elif rule == "score_base":
@@ -276,8 +277,8 @@ def job_params(config, rule: str, w: Mapping[str, str]) -> int | None:
     if rule == "pretrain_slices":
         return run_params(config, w["run"])
     if rule == "fit_compression_law":
-        law = config["compression_law"]
-        return count_params(law["architecture"], 3 + 3 * law["vocab"], law["length"])
+        law = config["compression_law"]  # hooke.compression_law.Compressor
+        return law["vocab"] * (2 * law["hidden"] + 1)
     return 0
 
 

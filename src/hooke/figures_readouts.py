@@ -1,5 +1,5 @@
 """Figures of the likelihood readouts behind the verdicts: the compression rates' changes
-against k (the Hooke's-law check of the rebound runs, H6b; the synthetic testbed, H6c) and
+against k (the Hooke's-law check of the rebound runs, H6b; the neural testbed, H6c) and
 the margin along the rebound grid (Setting II's primary readout, with the base control).
 Altair, saved by hooke.figures.save_chart."""
 
@@ -117,7 +117,7 @@ def rebound_margin(margin: pd.DataFrame, early_examples: int | None = None) -> a
 
 
 def compression_law(law: pd.DataFrame, verdicts: pd.DataFrame) -> alt.Chart:
-    """The synthetic testbed: |ΔD_a / ΔD_p| against k on log-log axes, one colour per seed,
+    """The neural testbed: |dR_a / dR_p| against k on log-log axes, one colour per seed,
     shape by the signs of the two changes, the theory's slope 1 dashed through the data's
     geometric mean, H6c's fitted slope in the subtitle."""
     data = law.dropna(subset=["ratio", "k"])
@@ -126,7 +126,7 @@ def compression_law(law: pd.DataFrame, verdicts: pd.DataFrame) -> alt.Chart:
         return note("The compression law's testbed did not run (compression_law.seeds).")
     tooltip = ["seed", alt.Tooltip("k:Q", format=".0f"), alt.Tooltip("ratio:Q", format=".3f")]
     chart = ratio_against_k(
-        data, "|Δ bits/token on D_a / Δ on D_p|", alt.Color("seed:N", title="seed"), tooltip
+        data, "|dR_a / dR_p| at the mixture's optimum", alt.Color("seed:N", title="seed"), tooltip
     )
     row = verdicts[verdicts.hypothesis == "H6c"]
     subtitle = "too few runs to fit a slope"
@@ -137,7 +137,7 @@ def compression_law(law: pd.DataFrame, verdicts: pd.DataFrame) -> alt.Chart:
         width=420,
         height=300,
         title={
-            "text": "The compression law on synthetic languages: theory predicts slope 1 (dashed)",
+            "text": "The compression law in a neural testbed: theory predicts slope 1 (dashed)",
             "subtitle": subtitle,
         },
     )

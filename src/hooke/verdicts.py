@@ -20,14 +20,16 @@ from hooke.effects import RUN, UNIT, like_for_like
 from hooke.hypotheses import (
     DESCRIPTIVE,
     DESCRIPTIVE_PARTS,
+    EQUIVALENCE_PARTS,
     HYPOTHESES,
     combine,
+    equivalence,
     label,
     not_testable,
 )
 from hooke.metrics import REBOUND_CONTROL
 from hooke.stages import BOUNDARIES, run_stages
-from hooke.stats import Inference, crossed_mean, family_slopes, replicated_mean
+from hooke.stats import Inference, cluster_mean, crossed_mean, family_slopes, replicated_mean
 
 STATS = ("estimate", "ci_low", "ci_high", "p_one_sided", "mde", "se", "df", "units")
 
@@ -52,7 +54,13 @@ class Judge:
         h = HYPOTHESES[key]
         stats = inference.summary(self.alpha, self.power)
         descriptive = h.descriptive or key + part in DESCRIPTIVE_PARTS
-        verdict = DESCRIPTIVE if descriptive else label(stats["ci_low"], stats["ci_high"], h.sesoi)
+        low, high = stats["ci_low"], stats["ci_high"]
+        if descriptive:
+            verdict = DESCRIPTIVE
+        elif key + part in EQUIVALENCE_PARTS:
+            verdict = equivalence(low, high, EQUIVALENCE_PARTS[key + part], h.sesoi)
+        else:
+            verdict = label(low, high, h.sesoi)
         return {**self._head(key, part), **stats, "verdict": verdict, "note": note}
 
     def untestable(self, key: str, part: str = "", note: str = "") -> dict[str, Any]:
@@ -155,8 +163,6 @@ def h6(judge: Judge, check: pd.DataFrame) -> list[dict[str, Any]]:
     check = check[(check.delta_aligned != 0) & (check.delta_pretrain != 0) & (check.k > 0)]
     if check.empty:
         return []
-    from hooke.stats import cluster_mean
-
     opposite = -np.sign(check.delta_aligned * check.delta_pretrain)
     note = f"{int((opposite > 0).sum())} of {len(check)} runs with opposite signs"
     rows = [judge.row("H6", "a", cluster_mean(opposite / 2, check.base), note)]
@@ -170,23 +176,34 @@ def h6(judge: Judge, check: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def h6c(judge: Judge, law: pd.DataFrame) -> list[dict[str, Any]]:
-    """The synthetic testbed (hooke.compression_law): per seed, the slope of ln|dA / dP| on
-    ln k across its runs; seeds are the replicates."""
-    law = law.dropna(subset=["delta_aligned", "delta_pretrain", "k"])
-    law = law[(law.delta_aligned != 0) & (law.delta_pretrain != 0)]
+    """The neural testbed (hooke.compression_law): H6c, per seed the slope of ln|dR_a/dR_p|
+    on ln k across its k, seeds the replicates, judged against the theory's 1; H6d, the
+    share of cells with opposite signs per seed, minus one half."""
+    law = law.dropna(subset=["d_aligned", "d_pretrain", "k"])
     if law.empty:
         return []
-    logged = law.assign(
-        log_k=np.log(law.k.astype(float)),
-        log_ratio=np.log(np.abs(law.delta_aligned / law.delta_pretrain)),
+    if law.seed.nunique() < 3:  # fewer than 3 replicates is not a test
+        note = f"{law.seed.nunique()} seed(s) of the neural testbed"
+        return [judge.untestable("H6", part, note) for part in ("c", "d")]
+    opposite = (law.d_aligned * law.d_pretrain < 0).astype(float)
+    ours = int((law.d_aligned > 0).mul(law.d_pretrain < 0).sum())
+    grad = f"gradient norms <= {law.grad_worst.max():.1e}" if "grad_worst" in law else ""
+    cells = f"{law.seed.nunique()} seeds x {law.k.nunique()} k"
+    usable = law[(law.d_aligned != 0) & (law.d_pretrain != 0)]
+    logged = usable.assign(
+        log_k=np.log(usable.k.astype(float)),
+        log_ratio=np.log(np.abs(usable.d_aligned / usable.d_pretrain)),
     )
     inference, slopes = family_slopes(logged, "log_k", "log_ratio", ["seed"], "seed")
-    opposite = int((law.delta_aligned * law.delta_pretrain < 0).sum())
-    note = (
-        f"synthetic languages, {len(slopes)} seeds x {law.k.nunique()} k; {opposite} of "
-        f"{len(law)} runs with opposite signs; theory: slope 1"
+    note = f"neural testbed, {cells}; {grad}; theory: slope 1"
+    signs = (
+        f"{int(opposite.sum())} of {len(law)} cells with opposite signs, {ours} with the "
+        "theorem's (D_a worse, D_p better)"
     )
-    return [judge.row("H6", "c", inference, note)]
+    return [
+        judge.row("H6", "c", inference, note),
+        judge.row("H6", "d", cluster_mean(opposite - 0.5, law.seed), signs),
+    ]
 
 
 def hooke_runs(runs: pd.DataFrame) -> pd.DataFrame:
