@@ -55,7 +55,7 @@ def test_the_control_names_parse_and_keep_apart():
 def test_distillation_returns_an_aligned_model_to_the_base_and_leaves_the_base(tmp_path):
     """distill_base: the aligned model's readouts (bits per byte on D_p, D_a, D_t) come back
     toward the base's, the base's own stay where they are; distill_self: the aligned model
-    stays near its start. Distances: the readouts' mean absolute difference."""
+    stays exactly where it started (hooke.distill). Distances: the readouts' mean absolute difference."""
     from helpers import readout_spec, run_outputs, save_tiny_lm
 
     from hooke.rebound import finetune_perturbed as perturb
@@ -83,8 +83,11 @@ def test_distillation_returns_an_aligned_model_to_the_base_and_leaves_the_base(t
     start = gap(read["aligned", "base"], 0)
     assert gap(read["aligned", "base"], 48) < 0.5 * start  # pulled back toward the base
     assert gap(read["base", "base"], 48) < 0.05 * start  # the base control stays the base
-    drift = float((read["aligned", "self"].loc[48] - read["aligned", "self"].loc[0]).abs().mean())
-    assert drift < 0.05 * start  # the null: no pull anywhere
+    null = read["aligned", "self"]
+    drift = float((null - null.loc[0]).abs().max().max())
+    # the null: no pull anywhere, exactly — its KL in float32 let Adam turn a ~1e-8 gradient
+    # into lr-sized steps (a drift of 2-3% of the gap here); in float64 it stays put
+    assert drift < 1e-6 * start
 
 
 def test_planted_targets_and_their_inverse():

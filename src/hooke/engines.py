@@ -180,9 +180,10 @@ ENGINES: dict[str, Engine] = {
     ),
     # The controls of the apparatus (rebound.controls: distill): knowledge distillation
     # toward a teacher — the base (a pull whose fixed point is the base) or the model's own
-    # start (a fixed point from the first step) — through the same trainer settings.
+    # start (a fixed point from the first step) — through the same trainer settings; the KL
+    # in float64, so that a fixed point stays one under Adam (hooke.distill).
     "distill": Engine(
-        "trl.experimental.gkd:GKDTrainer",
+        "hooke.distill:ExactGKDTrainer",
         _completions,
         config="trl.experimental.gkd:GKDConfig",
         arguments=_distill_arguments,
