@@ -13,4 +13,6 @@ with entry(snakemake, seed=int(w.seed)):
         seed=int(w.seed),
         slice_k=int(w.k),
         trust_remote_code=params.trust_remote_code,
+        # read from the config, not a param: a check that changes no output re-runs nothing
+        budget=snakemake.config["resistance"]["inverse"],
     )

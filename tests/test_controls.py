@@ -55,7 +55,8 @@ def test_the_control_names_parse_and_keep_apart():
 def test_distillation_returns_an_aligned_model_to_the_base_and_leaves_the_base(tmp_path):
     """distill_base: the aligned model's readouts (bits per byte on D_p, D_a, D_t) come back
     toward the base's, the base's own stay where they are; distill_self: the aligned model
-    stays exactly where it started (hooke.distill). Distances: the readouts' mean absolute difference."""
+    stays exactly where it started (hooke.distill). Distances: the readouts' mean absolute
+    difference."""
     from helpers import readout_spec, run_outputs, save_tiny_lm
 
     from hooke.rebound import finetune_perturbed as perturb

@@ -123,3 +123,30 @@ def test_lockstep_kl_is_the_teacher_forced_kl(tiny, tmp_path, max_length):
     assert after == pytest.approx(frame.kl.sum() / frame.kl_positions.sum(), rel=1e-4)
     if max_length:  # the cut was felt
         assert frame.kl_positions.sum() < frame.n_tokens.sum()
+
+
+def test_a_harvest_too_short_for_the_inverse_budget_fails_at_the_harvest(tmp_path):
+    """The inverse paths' token budget is checked by the first job that knows the responses'
+    lengths (the harvest), in one line naming the key, with nothing written; a budget the
+    responses can fill passes and the harvest is written as before."""
+    import pandas as pd
+
+    from hooke.errors import HookeError
+    from hooke.harvest import harvest_responses
+
+    folder = save_tiny_lm(tmp_path / "lm")
+    prompts = tmp_path / "prompts.parquet"
+    pd.DataFrame({"prompt": PROMPTS * 3}).to_parquet(prompts)
+    params = {"prompts": 12, "temperature": 1.0, "top_p": 1.0, "max_new_tokens": 6}
+    params["batch_size"] = 4
+    budget = {"eval_prompts": 4, "tokens": 10_000, "batch_size": 4, "max_length": 64}
+    out = tmp_path / "out.parquet"
+    with pytest.raises(HookeError, match=r"^slice 1's harvest \(seed 0\): the responses hold "):
+        harvest_responses(folder, prompts, out, params, seed=0, slice_k=1, budget=budget)
+    with pytest.raises(HookeError, match=r"resistance\.inverse\.tokens"):
+        harvest_responses(folder, prompts, out, params, seed=0, slice_k=1, budget=budget)
+    assert not out.exists()
+    harvest_responses(
+        folder, prompts, out, params, seed=0, slice_k=1, budget={**budget, "tokens": 80}
+    )
+    assert len(pd.read_parquet(out)) == 12

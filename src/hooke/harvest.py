@@ -26,9 +26,11 @@ def harvest_responses(
     seed: int,
     slice_k: int,
     trust_remote_code=False,
+    budget: Mapping[str, Any] | None = None,
 ) -> None:
     """Let slice θk answer the held-out prompts; write `prompt,response,slice,seed,...`.
-    Batched HF generation by default; vLLM when `backend: vllm` (and it is installed)."""
+    Batched HF generation by default; vLLM when `backend: vllm` (and it is installed).
+    `budget` (resistance.inverse): refuse, before writing, responses that cannot fill it."""
     prompts = read_split(prompts_path, ["prompt"])["prompt"].head(params["prompts"]).tolist()
     if params.get("backend", "hf") == "vllm":
         frame = generate_with_vllm(model_dir, prompts, params, seed, trust_remote_code)
@@ -37,6 +39,11 @@ def harvest_responses(
         tokenizer = load_tokenizer(model_dir, trust_remote_code, padding_side="left")
         frame = generate_responses(model, tokenizer, prompts, params, seed)
     frame = frame.assign(slice=slice_k, seed=seed)
+    if budget is not None:  # the inverse paths' token budget, said now rather than after
+        from hooke.inverse import training_examples  # every slice's harvest has run
+
+        tokenizer = load_tokenizer(model_dir, trust_remote_code)
+        training_examples(frame, tokenizer, budget, f"slice {slice_k}'s harvest (seed {seed})")
     bad = int(invalid_utf8(frame["response"]).sum())
     if bad > WARN_INVALID * len(frame):
         print(

@@ -72,6 +72,31 @@ def token_budget(dataset, tokens: int, batch_size: int, steps: int | None = None
     return type(dataset).from_dict(rows)
 
 
+def training_examples(frame: pd.DataFrame, tokenizer, params: Mapping[str, Any], where):
+    """A harvest's responses as a path's training examples (cut to the token budget) and its
+    held-back ones; a one-line error, prefixed with `where`, when they cannot fill the budget.
+    The harvest calls it too, the first job that knows the responses' lengths."""
+    n_eval = params["eval_prompts"]
+    if len(frame) <= n_eval:
+        raise HookeError(
+            f"{where}: {len(frame)} responses, but "
+            f"resistance.inverse.eval_prompts holds {n_eval} of them back"
+        )
+    # The paths train on the very tokens the generator emitted (ids kept by the harvest),
+    # never on decoded-and-re-tokenised text: the excess loss is then exactly the generator's.
+    train_frame, eval_frame = frame.iloc[:-n_eval], frame.iloc[-n_eval:]
+    try:
+        train = token_budget(
+            _ids_dataset(train_frame, tokenizer, params["max_length"]),
+            params["tokens"],
+            params["batch_size"],
+            params.get("steps"),
+        )
+    except HookeError as error:
+        raise HookeError(f"{where}: {error}") from None
+    return train, _ids_dataset(eval_frame, tokenizer, params["max_length"])
+
+
 def finetune_inverse(
     trainee_dir: str | Path,
     generator_dir: str | Path,
@@ -90,22 +115,7 @@ def finetune_inverse(
     trainee, tokenizer = load_trainable(trainee_dir, trust_remote_code, lora)
     generator = load_model(generator_dir, trust_remote_code)
     frame = read_split(responses_path, ["prompt", "response_ids"])
-    n_eval = params["eval_prompts"]
-    if len(frame) <= n_eval:
-        raise HookeError(
-            f"{responses_path}: {len(frame)} responses, but "
-            f"resistance.inverse.eval_prompts holds {n_eval} of them back"
-        )
-    # The paths train on the very tokens the generator emitted (ids kept by the harvest),
-    # never on decoded-and-re-tokenised text: the excess loss is then exactly the generator's.
-    train_frame, eval_frame = frame.iloc[:-n_eval], frame.iloc[-n_eval:]
-    train = token_budget(
-        _ids_dataset(train_frame, tokenizer, params["max_length"]),
-        params["tokens"],
-        params["batch_size"],
-        params.get("steps"),
-    )
-    held_out = _ids_dataset(eval_frame, tokenizer, params["max_length"])
+    train, held_out = training_examples(frame, tokenizer, params, responses_path)
     gen_train = example_nll(generator, tokenizer, train)
     before = _measures(trainee, generator, tokenizer, train, held_out)
     gen_held = before["generator_held"]
