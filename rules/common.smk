@@ -26,8 +26,12 @@ def base_model(wildcards):
 
 
 def memory(rule, default):
-    """A rule's mem_mb: its default, or what a base of the size its config tags needs."""
-    return lambda wildcards: costs.job_memory_mb(config, rule, wildcards.base, default)
+    """A rule's mem_mb: its default, or what a base of the size its config tags needs; a job
+    retried (the Slurm profile's retries) after running out of memory asks for twice as much,
+    so that a retry is not the same failure again."""
+    return lambda wildcards, attempt: attempt * costs.job_memory_mb(
+        config, rule, wildcards.base, default
+    )
 
 
 def base_model_dir(wildcards):

@@ -172,3 +172,43 @@ def test_a_results_folder_that_loops_or_is_a_file_is_one_line_before_any_job(tmp
     assert result.returncode != 0
     assert f"hooke: error: results folder '{tmp_path / 'results'}" in result.stderr
     assert expected in result.stderr and "Traceback" not in result.stderr
+
+
+OOM_JOB = """
+import sys
+from types import SimpleNamespace
+from hooke.script import entry
+snakemake = SimpleNamespace(
+    rule="finetune_perturbed", log=[sys.argv[1]], threads=1, config={}, params=SimpleNamespace(),
+    resources=SimpleNamespace(mem_mb=3000), wildcards={},
+)
+with entry(snakemake, uses_torch=False):
+    if sys.argv[2] == "cpu":  # torch's CPU allocator says it so
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:121] DefaultCPUAllocator: "
+                           "can't allocate memory: you tried to allocate 8589934592 bytes.")
+    if sys.argv[2] == "python":
+        raise MemoryError()
+    raise RuntimeError("some other failure")
+"""
+
+
+@pytest.mark.parametrize("kind", ["cpu", "python"])
+def test_a_job_out_of_memory_says_so_in_one_line(tmp_path, kind):
+    """A job that runs out of memory (torch's allocator or Python's MemoryError): one line
+    naming the rule and the memory it asked for, exit 1; any other error keeps its traceback."""
+    import subprocess
+    import sys
+
+    log = tmp_path / "job.log"
+    run = subprocess.run(
+        [sys.executable, "-c", OOM_JOB, str(log), kind], capture_output=True, text=True
+    )
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hooke: error: rule finetune_perturbed: out of")
+    assert "it asked for 3000 MB (resources.mem_mb)" in lines[0]
+    assert lines[0] in log.read_text()
+    other = subprocess.run(
+        [sys.executable, "-c", OOM_JOB, str(log), "other"], capture_output=True, text=True
+    )
+    assert other.returncode == 1 and "Traceback" in log.read_text()

@@ -103,11 +103,42 @@ def entry(
             launch_if_asked(snakemake)
         yield
     except HookeError as exc:
-        message = f"hooke: error: {exc}\n"
-        sys.stderr.write(message)
-        sys.stderr.flush()
-        os.write(real_stderr, message.encode())
-        sys.exit(1)
+        _fail(str(exc), real_stderr)
+    except (MemoryError, RuntimeError) as exc:
+        if not out_of_memory(exc):
+            raise
+        _fail(memory_message(snakemake, exc), real_stderr)
+
+
+def _fail(text: str, real_stderr: int):
+    """One line to the log and to the terminal, exit 1."""
+    message = f"hooke: error: {text}\n"
+    sys.stderr.write(message)
+    sys.stderr.flush()
+    os.write(real_stderr, message.encode())
+    sys.exit(1)
+
+
+# What running out of memory looks like: Python's MemoryError, torch's CUDA OutOfMemoryError
+# and its CPU allocator's RuntimeError (the kernel's OOM killer leaves no Python trace: its
+# SIGKILL reaches Snakemake as the job's exit status).
+OOM_TEXT = ("out of memory", "can't allocate memory", "cannot allocate memory")
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    return isinstance(exc, MemoryError) or any(t in str(exc).lower() for t in OOM_TEXT)
+
+
+def memory_message(snakemake: Any, exc: BaseException) -> str:
+    """The one line of a job that ran out of memory: the rule, what it asked for, what to do."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    asked = getattr(snakemake.resources, "mem_mb", None)
+    wanted = f"it asked for {asked} MB (resources.mem_mb); " if asked else ""
+    return (
+        f"rule {snakemake.rule}: out of memory ({first}); {wanted}give it more memory "
+        "(--resources mem_mb, the profile's mem_mb) or lower its batch "
+        "(accelerate.micro_batch_size, batch_size)"
+    )
 
 
 def job_accelerate(snakemake: Any) -> dict[str, Any] | None:
