@@ -7,7 +7,7 @@ from pathlib import Path
 # scripts/hooke link (Snakemake puts a script's folder on its sys.path), in any conda env.
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-from hooke import costs, defences, grid, paths, variants
+from hooke import costs, defences, grid, paths, settings
 from hooke.config import canonical, check_config, coerce_overrides
 from hooke.errors import HookeError
 
@@ -202,26 +202,8 @@ def aligned_model_dir(wildcards):
 
 
 def attack(wildcards):
-    """The perturbation of the wildcards' run: an engine as rebound.perturb sets it, a
-    named attack of the benchmark (defences.attacks) over it, a control of the apparatus
-    (the balanced control, SFT on both poles interleaved; distillation toward the base or
-    the model's own start), each at a multiple of its learning rate (hooke.variants)."""
-    name, factor = variants.parse(wildcards.algorithm)
-    if name == variants.BALANCED:
-        spec = {"algorithm": "sft", "pool": "balanced"}
-    elif name in variants.DISTILL:
-        spec = {"algorithm": "distill", "teacher": variants.DISTILL[name]}
-    else:
-        spec = dict(defences.attacks(config.get("defences")).get(name) or {})
-    spec = {
-        "algorithm": spec.pop("algorithm", name),
-        "lora": spec.pop("lora", None),
-        **spec,
-    }
-    if factor != 1:
-        rate = spec.get("learning_rate", config["rebound"]["perturb"]["learning_rate"])
-        spec["learning_rate"] = rate * factor
-    return spec
+    """The perturbation of the wildcards' run (hooke.settings.attack)."""
+    return settings.attack(config, wildcards.algorithm)
 
 
 def attack_algorithm(wildcards):
@@ -231,7 +213,7 @@ def attack_algorithm(wildcards):
 
 def with_draw(section):
     """A rebound settings section with how the runs draw their texts (rebound.draw)."""
-    return {**section, "draw": config["rebound"].get("draw", "per_seed")}
+    return settings.with_draw(config, section)
 
 
 def align_train(wildcards=None):
@@ -240,10 +222,8 @@ def align_train(wildcards=None):
 
 
 def attack_train(wildcards):
-    """The perturbation's settings: rebound.perturb with the attack's own on top."""
-    spec = attack(wildcards)
-    overrides = {k: v for k, v in spec.items() if k not in ("algorithm", "lora")}
-    return canonical(with_draw({**config["rebound"]["perturb"], **overrides}))
+    """The perturbation's settings (hooke.settings.perturb_settings)."""
+    return settings.perturb_settings(config, wildcards.algorithm)
 
 
 def attack_lora(wildcards):
@@ -252,8 +232,8 @@ def attack_lora(wildcards):
 
 
 def defence_spec(name):
-    """A defence as its jobs receive it: its name and config settings (hooke.defences)."""
-    return canonical(defences.spec(name, (config.get("defences") or {}).get(name)))
+    """A defence as its jobs receive it (hooke.settings.defence_spec)."""
+    return settings.defence_spec(config, name)
 
 
 def perturbation_guard(wildcards):
@@ -287,13 +267,8 @@ def rebound_grid():
 
 
 def aligner_spec(wildcards):
-    """What the wildcards' aligner is: an engine's name, a defence's name and settings
-    (hooke.defences), or a plugin's factory and params."""
-    name = wildcards.aligner
-    if name in defences.ALIGNMENT_STAGE:
-        return defence_spec(name)
-    plugins = config.get("rebound", {}).get("plugins") or {}
-    return canonical(plugins[name]) if name in plugins else name
+    """What the wildcards' aligner is (hooke.settings.aligner_spec)."""
+    return settings.aligner_spec(config, wildcards.aligner)
 
 
 def defence_grid():
@@ -432,18 +407,8 @@ def figure_outputs(category, *names):
 
 
 def verdict_params():
-    """What the verdicts read of the design: whether Setting II runs, the fixed window of
-    the boundary sensitivity, the aligner whose runs the hypotheses are about (the first),
-    and whether Setting I's seeds are independent SFT runs (H1 needs two)."""
-    setting = config.get("rebound") or {}
-    sft = config["resistance"]["sft"]
-    return {
-        "rebound": bool(setting),
-        "early_examples": setting.get("early_examples"),
-        "aligner": grid.first_arm(config)["aligner"],
-        "independent_sft": bool(sft.get("per_seed"))
-        and len(config["resistance"]["seeds"]) >= 2,
-    }
+    """What the verdicts read of the design (hooke.settings.verdict_params)."""
+    return settings.verdict_params(config)
 
 
 def download_targets():
