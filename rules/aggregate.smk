@@ -83,7 +83,7 @@ rule aggregate_rebound:
 
 # The verdicts: every pre-stated hypothesis (H1-H8, src/hooke/hypotheses.py) tested on this
 # run's replication units; the two-phase model of every rebound curve; the compression law's
-# synthetic testbed per seed and k.
+# synthetic testbed per seed and k; the exact model's prediction at each run's own k.
 rule judge_hypotheses:
     input:
         inverse=inverse_metrics,
@@ -102,6 +102,7 @@ rule judge_hypotheses:
             "rebound_stages",
             "rebound_fits",
             "compression_law",
+            "theorem_runs",
             subcategory="hypotheses H1-H8",
         ),
     log:
@@ -116,6 +117,7 @@ rule judge_hypotheses:
     params:
         verdicts=canonical(config["verdicts"]),
         rebound=verdict_params(),
+        theorem=canonical(config.get("theorem") or {}),
     script:
         "../scripts/judge_hypotheses.py"
 

@@ -10,7 +10,8 @@ with entry(snakemake, uses_torch=False):
     con = connect(
         [*inputs.inverse, *inputs.rebound, *inputs.compression, *inputs.planted], inputs.examples
     )
-    tables = judge(con, {**snakemake.params.verdicts, **snakemake.params.rebound})
+    params = snakemake.params
+    tables = judge(con, {**params.verdicts, **params.rebound, "theorem": params.theorem})
     for name, frame in tables.items():
         write_table(frame, getattr(out, name), getattr(out, f"{name}_md"))
     print(tables["verdicts"][["hypothesis", "estimate", "ci_low", "ci_high", "verdict"]])

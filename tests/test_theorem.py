@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from hooke import theorem
@@ -73,3 +74,35 @@ def test_the_sweep_finds_the_law_under_the_entropy_bound_and_where_huffman_break
     tiny = cells[(cells.code == "huffman") & (cells.depth == 4)]
     assert (tiny.d_aligned == 0).all() and (tiny.d_pretrain == 0).all()
     assert fit.loc[("huffman", 8)].theorem_signs < 0.5
+
+
+def test_at_runs_puts_the_exact_prediction_beside_each_runs_measurement():
+    """A real model's k (2T pre-training tokens over a few thousand aligning tokens) is far
+    beyond the sweep's; the entropy bound still predicts exactly -k there, and the measured
+    ratio and signs are the run's own."""
+    runs = pd.DataFrame(
+        {
+            "base": ["real", "real"],
+            "seed": [10, 11],
+            "k": [2e12 / 3072, 2e12 / 3072],
+            "delta_aligned": [0.02, -0.01],
+            "delta_pretrain": [-0.01, 0.0],
+        }
+    )
+    settings = {
+        "depths": [4, 6],
+        "alphas": [1.1],
+        "seeds": [0],
+        "branching": 2,
+        "subset": 0.1,
+        "step": 0.01,
+    }
+    table = theorem.at_runs(runs, settings)
+    assert len(table) == 4 and set(table.code) == {"entropy", "huffman"}
+    assert (table.nodes == 64).all()  # the deepest tree
+    entropy = table[table.code == "entropy"]
+    assert entropy.predicted_ratio.to_numpy() == pytest.approx(-runs.k.to_numpy(), rel=1e-6)
+    assert table.groupby("seed").measured_ratio.first().iloc[0] == pytest.approx(-2.0)
+    assert math.isnan(table[table.seed == 11].measured_ratio.iloc[0])  # no change on D_p
+    assert table.groupby("seed").measured_signs.first().tolist() == [True, False]
+    assert theorem.at_runs(runs.iloc[0:0], settings).empty

@@ -175,3 +175,38 @@ def law_fit(table: pd.DataFrame, branching: int = 2) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+PREDICTED = ["measured_ratio", "measured_signs", "code", "alpha", "nodes", "predicted_ratio"]
+
+
+def at_runs(runs: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
+    """What the exact model predicts at each Setting II run's own k = |D_p| / |D_a| (the
+    base's pre-training tokens over the aligning tokens; for a real model, its model card's
+    count), beside what the run measured: the change of bits per byte on held-out D_a and D_p
+    over the perturbation and their ratio. The prediction is read on the sweep's deepest
+    tree, per exponent and code, from its first seed; `signs`: D_a worse, D_p better.
+    `runs`: one row per run with its keys, k, delta_aligned and delta_pretrain."""
+    rows = []
+    depth, seed = max(settings["depths"]), settings["seeds"][0]
+    for alpha in settings["alphas"]:
+        sets = data_sets(depth, settings["branching"], alpha, settings["subset"], seed)
+        for run in runs.dropna(subset=["k"]).itertuples(index=False):
+            a, p = run.delta_aligned, run.delta_pretrain
+            measured = {
+                **run._asdict(),
+                "measured_ratio": a / p if p else math.nan,
+                "measured_signs": bool(a > 0 > p),
+            }
+            for cell in _cells(*sets, float(run.k), settings["step"]):
+                rows.append(
+                    {
+                        **measured,
+                        "code": cell["code"],
+                        "alpha": alpha,
+                        "nodes": settings["branching"] ** depth,
+                        "predicted_ratio": cell["ratio"],
+                        "predicted_signs": cell["theorem_signs"],
+                    }
+                )
+    return pd.DataFrame(rows, columns=[*runs.columns, *PREDICTED, "predicted_signs"])

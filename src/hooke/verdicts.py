@@ -292,7 +292,9 @@ def margin_runs(con, setting: str = "rebound") -> pd.DataFrame:
 def judge(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
     """The verdict table, the runs' stages and fits, the boundary sensitivity and the
     compression law's synthetic runs from the `metrics` and `examples` views of `con`
-    (Setting II parts only where the config has them: `params["rebound"]`)."""
+    (Setting II parts only where the config has them: `params["rebound"]`), and what the
+    exact model of data predicts at each run's k (`params["theorem"]`: the config's
+    theorem section)."""
     from hooke.aggregate import run_sql
     from hooke.curves import fit_curves
 
@@ -317,7 +319,18 @@ def judge(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
             lr = lr.assign(boundary=BOUNDARIES[0]).drop(columns="verdict_1x")
             table = pd.concat([tables["verdict_sensitivity"], lr], ignore_index=True)
             tables["verdict_sensitivity"] = table
-    return {**tables, "apparatus": apparatus, "rebound_fits": fits, "compression_law": law}
+    theorem = pd.DataFrame()
+    if len(runs) and params.get("theorem"):
+        from hooke.theorem import at_runs
+
+        theorem = at_runs(hooke_runs(runs), params["theorem"])
+    return {
+        **tables,
+        "apparatus": apparatus,
+        "rebound_fits": fits,
+        "compression_law": law,
+        "theorem_runs": theorem,
+    }
 
 
 __all__ = ["UNIT", "Judge", "judge", "margin_runs", "verdict_table"]
