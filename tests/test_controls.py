@@ -54,7 +54,7 @@ def test_the_control_names_parse_and_keep_apart():
 
 def test_distillation_returns_an_aligned_model_to_the_base_and_leaves_the_base(tmp_path):
     """distill_base: the aligned model's readouts (bits per byte on D_p, D_a, D_t) come back
-    toward the base's, the base's own stay where they are; distill_self: the aligned model
+    toward the base's, the base's own stay exactly where they are; distill_self: every model
     stays exactly where it started (hooke.distill). Distances: the readouts' mean absolute
     difference."""
     from helpers import readout_spec, run_outputs, save_tiny_lm
@@ -83,12 +83,12 @@ def test_distillation_returns_an_aligned_model_to_the_base_and_leaves_the_base(t
     # the null moved under 0.4% of it (thresholds with room)
     start = gap(read["aligned", "base"], 0)
     assert gap(read["aligned", "base"], 48) < 0.5 * start  # pulled back toward the base
-    assert gap(read["base", "base"], 48) < 0.05 * start  # the base control stays the base
-    null = read["aligned", "self"]
-    drift = float((null - null.loc[0]).abs().max().max())
-    # the null: no pull anywhere, exactly — its KL in float32 let Adam turn a ~1e-8 gradient
-    # into lr-sized steps (a drift of 2-3% of the gap here); in float64 it stays put
-    assert drift < 1e-6 * start
+    # the base control and the nulls stay put, exactly: in float32 Adam turned a ~1e-8
+    # gradient into lr-sized steps (2-3% of the gap here); in float64 without the floor the
+    # base's rounding residue grew 1e5-fold a step (0.4% of the gap by the grid's end)
+    for run in (("base", "base"), ("base", "self"), ("aligned", "self")):
+        frame = read[run]
+        assert float((frame - frame.loc[0]).abs().max().max()) < 1e-9 * start, run
 
 
 def test_planted_targets_and_their_inverse():

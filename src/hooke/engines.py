@@ -181,7 +181,8 @@ ENGINES: dict[str, Engine] = {
     # The controls of the apparatus (rebound.controls: distill): knowledge distillation
     # toward a teacher — the base (a pull whose fixed point is the base) or the model's own
     # start (a fixed point from the first step) — through the same trainer settings; the KL
-    # in float64, so that a fixed point stays one under Adam (hooke.distill).
+    # in float64 and a batch already at its teacher given no gradient, so that a fixed point
+    # stays one under Adam (hooke.distill).
     "distill": Engine(
         "hooke.distill:ExactGKDTrainer",
         _completions,
