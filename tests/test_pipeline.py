@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import yaml
@@ -110,6 +111,12 @@ def test_verdicts_lead_the_summary(tiny_run):
     measured = verdicts.dropna(subset=["estimate"])
     assert (measured.ci_low <= measured.estimate).all() and (measured.mde >= 0).all()
     assert summarise(tiny_run / "results").splitlines()[0].startswith("Verdicts")
+    # the exact model's prediction at each Setting II run's own k, beside its measurement
+    theorem = pd.read_csv(tiny_run / "results" / "tables" / "theorem_runs.csv")
+    assert set(theorem.code) == {"entropy", "huffman"} and (theorem.k > 1).all()
+    ideal = theorem[theorem.code == "entropy"]
+    assert np.allclose(ideal.predicted_ratio, -ideal.k, rtol=1e-6)
+    assert np.isfinite(theorem.measured_ratio).any()
 
 
 def test_pair_and_seed_expansion(tmp_path):
