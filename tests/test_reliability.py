@@ -188,6 +188,12 @@ with entry(snakemake, uses_torch=False):
                            "can't allocate memory: you tried to allocate 8589934592 bytes.")
     if sys.argv[2] == "python":
         raise MemoryError()
+    if sys.argv[2] == "disk":  # what a write to a full disk raises
+        import errno
+        raise OSError(errno.ENOSPC, "No space left on device", "results/x/model.safetensors")
+    if sys.argv[2] == "torch-disk":  # torch.save's writer wraps it in a RuntimeError
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . PytorchStreamWriter "
+                           "failed writing file data/0: file write failed: No space left on device")
     raise RuntimeError("some other failure")
 """
 
@@ -212,3 +218,24 @@ def test_a_job_out_of_memory_says_so_in_one_line(tmp_path, kind):
         [sys.executable, "-c", OOM_JOB, str(log), "other"], capture_output=True, text=True
     )
     assert other.returncode == 1 and "Traceback" in log.read_text()
+
+
+@pytest.mark.parametrize("kind", ["disk", "torch-disk"])
+def test_a_job_whose_disk_fills_says_so_in_one_line(tmp_path, kind):
+    """A write to a full disk (the OSError itself, or torch's writer's RuntimeError): one line
+    naming the rule and saying that nothing half-written was kept, exit 1."""
+    import subprocess
+    import sys
+
+    log = tmp_path / "job.log"
+    run = subprocess.run(
+        [sys.executable, "-c", OOM_JOB, str(log), kind], capture_output=True, text=True
+    )
+    assert run.returncode == 1
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        "hooke: error: rule finetune_perturbed: the disk"
+    )
+    assert "nothing half-written was kept" in lines[0] and lines[0] in log.read_text()
+    if kind == "disk":
+        assert "writing results/x/model.safetensors" in lines[0]

@@ -4,6 +4,7 @@ the rule's log, fix threads and seeds, and turn a HookeError into one line and e
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from collections.abc import Iterator
@@ -104,10 +105,12 @@ def entry(
         yield
     except HookeError as exc:
         _fail(str(exc), real_stderr)
-    except (MemoryError, RuntimeError) as exc:
-        if not out_of_memory(exc):
-            raise
-        _fail(memory_message(snakemake, exc), real_stderr)
+    except (MemoryError, RuntimeError, OSError) as exc:
+        if out_of_memory(exc):
+            _fail(memory_message(snakemake, exc), real_stderr)
+        if disk_full(exc):
+            _fail(disk_message(snakemake, exc), real_stderr)
+        raise
 
 
 def _fail(text: str, real_stderr: int):
@@ -138,6 +141,29 @@ def memory_message(snakemake: Any, exc: BaseException) -> str:
         f"rule {snakemake.rule}: out of memory ({first}); {wanted}give it more memory "
         "(--resources mem_mb, the profile's mem_mb) or lower its batch "
         "(accelerate.micro_batch_size, batch_size)"
+    )
+
+
+# What a full disk (or a spent quota) looks like: the OSError itself, or the text torch's and
+# safetensors' writers wrap it in.
+DISK_TEXT = ("no space left on device", "disk quota exceeded")
+
+
+def disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return any(t in str(exc).lower() for t in DISK_TEXT)
+
+
+def disk_message(snakemake: Any, exc: BaseException) -> str:
+    """The one line of a job whose disk filled: the rule, where, and that nothing
+    half-written was kept (hooke.atomic writes to a temporary beside the target)."""
+    where = getattr(exc, "filename", None)
+    place = f" writing {where}" if where else ""
+    return (
+        f"rule {snakemake.rule}: the disk is full{place}; nothing half-written was kept. "
+        "Free space there (or move the working directory, HOOKE_CACHE or TMPDIR to a larger "
+        "disk) and re-run: the finished jobs are kept"
     )
 
 
