@@ -177,6 +177,15 @@ def aligning_pool(wildcards):
     return getattr(rules.prepare_data.output, pool).format(task=wildcards.task)
 
 
+def pretrain_texts(wildcards):
+    """The held-out D_p texts of the readouts (rebound.eval.pretrain_texts): the task's
+    scorer split (reviews no model trains on) or generic English (hooke.generic_text)."""
+    source = settings.pretrain_source(config)
+    if source == "task":
+        return rules.prepare_data.output.scorer.format(task=wildcards.task)
+    return rules.prepare_generic_text.output.texts.format(source=source)
+
+
 def perturbing_pool(wildcards):
     """The pool a rebound run is perturbed with: negatives when positive_first."""
     pool = paths.perturbing_pool(wildcards.direction)
@@ -253,7 +262,7 @@ def reward_scorer(wildcards):
 def readout_eval(wildcards=None):
     """What a perturbation run reads at its grid points (rebound.eval): held-out texts,
     prompts and sampling settings."""
-    return canonical(with_draw(config["rebound"]["eval"]))
+    return canonical(settings.readout_eval(config))
 
 
 def rebound_eval(wildcards=None):

@@ -8,7 +8,7 @@ rule plant_rebound:
     input:
         unpack(planted_inputs),
         prompts=rules.prepare_data.output.prompts,
-        heldout=rules.prepare_data.output.scorer,
+        heldout=pretrain_texts,
     output:
         metrics="results/controls/planted/{base}/{task}/seed-{seed}.parquet",
     log:

@@ -26,3 +26,21 @@ rule prepare_data:
         spec=task_data,
     script:
         "../scripts/prepare_data.py"
+
+
+# Generic English for a real model's D_p readout (rebound.eval.pretrain_texts: python_docs):
+# the reference documentation of the Python that runs it (hooke.generic_text).
+rule prepare_generic_text:
+    output:
+        texts="results/generic_text/{source}.parquet",
+    log:
+        "logs/prepare_generic_text/{source}.log",
+    benchmark:
+        "benchmarks/prepare_generic_text/{source}.tsv"
+    conda:
+        "../envs/data.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/prepare_generic_text.py"

@@ -45,7 +45,7 @@ rule finetune_perturbed:
         scorer=reward_scorer,
         base=base_model,
         prompts=rules.prepare_data.output.prompts,
-        heldout=rules.prepare_data.output.scorer,
+        heldout=pretrain_texts,
     output:
         readouts="results/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/perturbed-{n}-{algorithm}/readouts.parquet",
         responses="results/rebound/{base}/{task}/{direction}/{aligner}/seed-{seed}/perturbed-{n}-{algorithm}/responses.parquet",
@@ -107,7 +107,7 @@ rule score_base:
     input:
         base=base_model,
         prompts=rules.prepare_data.output.prompts,
-        heldout=rules.prepare_data.output.scorer,
+        heldout=pretrain_texts,
         scorer=rules.train_scorer.output.scorer,
     output:
         metrics="results/scores/base/{base}/{task}/seed-{seed}.parquet",

@@ -211,6 +211,20 @@ def test_a_readout_change_reruns_each_perturbation_run_once(copied_run, tmp_path
     assert not {"finetune_aligned", "pretrain_slices", "train_scorer"} & set(jobs)
 
 
+def test_generic_english_as_d_p_reruns_the_readouts_only(copied_run, tmp_path):
+    """rebound.eval.pretrain_texts: python_docs: the generic texts are made once and every job
+    that reads D_p runs again; nothing is trained again but the perturbations themselves,
+    whose readouts are taken in memory."""
+
+    def edit(config):
+        config["rebound"]["eval"]["pretrain_texts"] = "python_docs"
+
+    jobs = planned_jobs(copied_run, _changed_config(tmp_path, edit))
+    assert jobs["prepare_generic_text"] == 1 and jobs["finetune_perturbed"] == 6
+    assert jobs["score_base"] == 1
+    assert not {"pretrain_slices", "finetune_aligned", "finetune_slices"} & set(jobs)
+
+
 def test_keeping_checkpoints_is_a_switch(copied_run, tmp_path):
     """rebound.keep_checkpoints re-runs nothing by itself (it is storage, not a result); the
     next run that trains keeps a checkpoint at every grid point (none are saved otherwise)."""

@@ -20,6 +20,21 @@ def with_draw(config: Config, section: Mapping[str, Any]) -> dict[str, Any]:
     return {**section, "draw": config["rebound"].get("draw", "per_seed")}
 
 
+def readout_eval(config: Config) -> dict[str, Any]:
+    """What a perturbation run reads at its grid points (rebound.eval, with the draw);
+    pretrain_texts only where it is not `task`, the default: the texts are an input file
+    already, and every run made before the key existed keeps its parameters and hashes."""
+    section = dict(config["rebound"]["eval"])
+    if section.get("pretrain_texts", "task") == "task":
+        section.pop("pretrain_texts", None)
+    return with_draw(config, section)
+
+
+def pretrain_source(config: Config) -> str:
+    """Where the D_p readout's texts come from (rebound.eval.pretrain_texts)."""
+    return config["rebound"]["eval"].get("pretrain_texts", "task")
+
+
 def attack(config: Config, algorithm: str) -> dict[str, Any]:
     """The perturbation named by a run's `algorithm` wildcard: an engine as rebound.perturb
     sets it, a named attack of the benchmark (defences.attacks) over it, a control of the
