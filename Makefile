@@ -11,6 +11,10 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@# DeepSpeed's CPU communication op, compiled once per machine (~50 s; cached in
+	@# ~/.cache/torch_extensions) here rather than inside the first ZeRO job on CPU, where it
+	@# cost the tests a minute; best effort: without a compiler a job builds it, or not, as before
+	-$(PY) -c "from deepspeed.comm.torch import build_shm_op; build_shm_op()" >/dev/null 2>&1
 	touch $@
 
 # The miniature, end to end; then its report, headline numbers and where to look.
