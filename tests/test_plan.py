@@ -1,5 +1,5 @@
-"""hooke.plan and hooke.costs: the bill of a config, from Snakemake's own job list and the
-config's sizes."""
+"""hooke.plan, hooke.costs and hooke.job_costs: the bill of a config, from Snakemake's own
+job list and the config's sizes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import pytest
 from conftest import ROOT, TEST_CONFIG, load_test_config
 
 from hooke.config import fill_defaults
-from hooke.costs import ADAM_BYTES, TOKENS_PER_WORD, job_cost, job_memory_mb, peak_disk, plan
+from hooke.costs import ADAM_BYTES, job_memory_mb, peak_disk, plan
+from hooke.job_costs import TOKENS_PER_WORD, job_cost
 from hooke.plan import main, planned_jobs
 
 SCHEMA = ROOT / "config" / "schema.yaml"
