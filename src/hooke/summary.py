@@ -8,97 +8,111 @@ from pathlib import Path
 import pandas as pd
 
 
-def _resistance(tables: Path) -> list[str]:
+def _elasticity(frame: pd.DataFrame) -> pd.DataFrame:
+    """Setting III's index per base and algorithm: the mean over its volumes."""
+    grouped = frame.groupby(["base", "algorithm"])
+    return grouped.agg(
+        params=("params", "first"),
+        tokens=("tokens", "first"),
+        index=("elasticity_index", "mean"),
+        volumes=("elasticity_index", "size"),
+    ).reset_index()
+
+
+# Every setting's headline numbers (`--full`), a table at a time, in this order: (table, how
+# its rows are prepared, or None; a line for the whole table over `n`, its rows, and the sums
+# of its columns as `<column>_sum`, or None; a line per row over its columns, or None).
+FULL = (
+    (
+        "resistance",
+        None,
+        "Setting I (resistance): inverse final loss below forward in {inverse_lower_sum} of {n}"
+        " (seed, pair) runs",
+        None,
+    ),
+    (
+        "resistance_cells",
+        None,
+        None,
+        "  {base} {task} θ{slice_k}/θ{slice_l} ({seeds} seeds): final loss forward "
+        "{forward_final:.4f} inverse {inverse_final:.4f}; NLL gap {gap_nll_end:+.4f} "
+        "[{gap_nll_end_lo:+.4f}, {gap_nll_end_hi:+.4f}]; excess-loss gap {gap_excess_end:+.4f} "
+        "[{gap_excess_end_lo:+.4f}, {gap_excess_end_hi:+.4f}]",
+    ),
+    (
+        "resistance_signs",
+        None,
+        None,
+        "  {measure}: inverse better in {cells_inverse_better} of {cells} cells (sign test "
+        "p = {p_value:.3g})",
+    ),
+    (
+        "rebound_reference",
+        None,
+        None,
+        "Setting II (rebound): base {base} on {task} scores {mean_p_positive:.3f} mean P(positive)",
+    ),
+    (
+        "rebound_slopes",
+        None,
+        None,
+        "  {base} {algorithm} after {aligned} aligning examples: score {score_start:.3f} -> "
+        "{score_end:.3f}; drop per 100 examples early {early_drop_per_100:+.3f}, late "
+        "{late_drop_per_100:+.3f}",
+    ),
+    (
+        "rebound_rank_tests",
+        None,
+        None,
+        "  {base} {algorithm}: more alignment -> steeper early drop? Spearman rho "
+        "{spearman_rho:+.2f} over {volumes} volumes (one-sided p = {p_one_sided:.3g})",
+    ),
+    (
+        "rebound_table3",
+        None,
+        "  Table 3: KL to base under epsilon reached in {reached_sum} of {n} runs",
+        None,
+    ),
+    (
+        "elasticity",
+        _elasticity,
+        None,
+        "Setting III: {base} ({params:,.0f} params, {tokens:,.0f} tokens) {algorithm} "
+        "elasticity index {index:+.4f} (mean of {volumes} volumes)",
+    ),
+    (
+        "elasticity_trends",
+        lambda frame: frame.query("aligned == 0"),
+        None,
+        "  index along {axis} ({bases}), {algorithm}: Spearman rho {spearman_rho:+.2f} "
+        "(one-sided p = {p_one_sided:.3g})",
+    ),
+    (
+        "hooke_fit",
+        lambda frame: frame.assign(runs=frame.runs.astype(int)),
+        None,
+        "  Hooke's law, {algorithm}: exponent {exponent:.2f} [{ci_low:.2f}, {ci_high:.2f}] "
+        "over {runs} runs (theory 1), opposite signs in {opposite_signs:.0%}",
+    ),
+)
+
+
+def _settings(tables: Path) -> list[str]:
+    """The `--full` lines of every table of FULL that the run wrote."""
     lines = []
-    per_seed, cells, signs = (
-        tables / f"{name}.csv" for name in ("resistance", "resistance_cells", "resistance_signs")
-    )
-    if per_seed.is_file():
-        frame = pd.read_csv(per_seed)
-        lines.append(
-            f"Setting I (resistance): inverse final loss below forward in "
-            f"{int(frame['inverse_lower'].sum())} of {len(frame)} (seed, pair) runs"
-        )
-    if cells.is_file():
-        for r in pd.read_csv(cells).itertuples():
-            lines.append(
-                f"  {r.base} {r.task} θ{r.slice_k}/θ{r.slice_l} ({r.seeds} seeds): final loss "
-                f"forward {r.forward_final:.4f} inverse {r.inverse_final:.4f}; NLL gap "
-                f"{r.gap_nll_end:+.4f} [{r.gap_nll_end_lo:+.4f}, {r.gap_nll_end_hi:+.4f}]; "
-                f"excess-loss gap {r.gap_excess_end:+.4f} "
-                f"[{r.gap_excess_end_lo:+.4f}, {r.gap_excess_end_hi:+.4f}]"
-            )
-    if signs.is_file():
-        for r in pd.read_csv(signs).itertuples():
-            lines.append(
-                f"  {r.measure}: inverse better in {r.cells_inverse_better} of "
-                f"{r.cells} cells (sign test p = {r.p_value:.3g})"
-            )
-    return lines
-
-
-def _rebound(tables: Path) -> list[str]:
-    lines = []
-    slopes, tests, table3 = (
-        tables / f"rebound_{name}.csv" for name in ("slopes", "rank_tests", "table3")
-    )
-    reference = tables / "rebound_reference.csv"
-    if reference.is_file():
-        for r in pd.read_csv(reference).itertuples():
-            lines.append(
-                f"Setting II (rebound): base {r.base} on {r.task} scores "
-                f"{r.mean_p_positive:.3f} mean P(positive)"
-            )
-    if slopes.is_file():
-        for r in pd.read_csv(slopes).itertuples():
-            lines.append(
-                f"  {r.base} {r.algorithm} after {r.aligned} aligning examples: score "
-                f"{r.score_start:.3f} -> {r.score_end:.3f}; drop per 100 examples "
-                f"early {r.early_drop_per_100:+.3f}, late {r.late_drop_per_100:+.3f}"
-            )
-    if tests.is_file():
-        for r in pd.read_csv(tests).itertuples():
-            lines.append(
-                f"  {r.base} {r.algorithm}: more alignment -> steeper early drop? Spearman rho "
-                f"{r.spearman_rho:+.2f} over {r.volumes} volumes "
-                f"(one-sided p = {r.p_one_sided:.3g})"
-            )
-    if table3.is_file():
-        frame = pd.read_csv(table3)
-        lines.append(
-            f"  Table 3: KL to base under epsilon reached in {int(frame.reached.sum())} "
-            f"of {len(frame)} runs"
-        )
-    return lines
-
-
-def _scaling(tables: Path) -> list[str]:
-    """Setting III: the elasticity index per base, its trends, the Hooke's-law exponent."""
-    lines = []
-    index, trends, fit = (
-        tables / f"{name}.csv" for name in ("elasticity", "elasticity_trends", "hooke_fit")
-    )
-    if index.is_file():
-        frame = pd.read_csv(index)
-        for (base, algorithm), runs in frame.groupby(["base", "algorithm"]):
-            lines.append(
-                f"Setting III: {base} ({runs.params.iloc[0]:,.0f} params, "
-                f"{runs.tokens.iloc[0]:,.0f} tokens) {algorithm} elasticity index "
-                f"{runs.elasticity_index.mean():+.4f} (mean of {len(runs)} volumes)"
-            )
-    if trends.is_file() and trends.stat().st_size > 1:
-        for r in pd.read_csv(trends).query("aligned == 0").itertuples():
-            lines.append(
-                f"  index along {r.axis} ({r.bases}), {r.algorithm}: Spearman rho "
-                f"{r.spearman_rho:+.2f} (one-sided p = {r.p_one_sided:.3g})"
-            )
-    if fit.is_file():
-        for r in pd.read_csv(fit).itertuples():
-            lines.append(
-                f"  Hooke's law, {r.algorithm}: exponent {r.exponent:.2f} "
-                f"[{r.ci_low:.2f}, {r.ci_high:.2f}] over {int(r.runs)} runs (theory 1), "
-                f"opposite signs in {r.opposite_signs:.0%}"
-            )
+    for name, prepare, whole, per_row in FULL:
+        path = tables / f"{name}.csv"
+        if not path.is_file() or path.stat().st_size <= 1:
+            continue
+        frame = pd.read_csv(path)
+        frame = prepare(frame) if prepare else frame
+        if whole:
+            sums = {
+                f"{c}_sum": int(frame[c].sum()) for c in frame.select_dtypes(["number", "bool"])
+            }
+            lines.append(whole.format(n=len(frame), **sums))
+        if per_row:
+            lines += [per_row.format(**row) for row in frame.to_dict("records")]
     return lines
 
 
@@ -193,7 +207,7 @@ def summarise(results: Path, full: bool = False) -> str:
     tables, figures = results / "tables", results / "figures"
     lines = _apparatus(tables) + _verdicts(tables) + [""]
     if full:
-        lines += _resistance(tables) + _rebound(tables) + _scaling(tables) + _defences(tables)
+        lines += _settings(tables) + _defences(tables)
         scorer = tables / "scorer.csv"
         if scorer.is_file():
             for row in pd.read_csv(scorer).itertuples():
