@@ -11,15 +11,17 @@ from helpers import REBOUND_META
 
 from hooke.engines import preference_pairs
 from hooke.errors import HookeError
-from hooke.rebound import grid_steps
 from hooke.rebound_summary import crossing, rank_tests, slopes, table3
 from hooke.stats import spearman_one_sided
+from hooke.steps import grid_steps
 
 
 def test_grid_steps():
     assert grid_steps([0, 16, 32, 64], 8) == {2: 16, 4: 32, 8: 64}
     with pytest.raises(HookeError, match="rebound.grid': 12 is not a multiple"):
         grid_steps([0, 12], 8)
+    with pytest.raises(HookeError, match="rebound.grid': needs a point above 0"):
+        grid_steps([0], 8)
 
 
 def test_crossing_interpolates_between_grid_points():

@@ -13,6 +13,7 @@ import yaml
 
 from hooke.errors import HookeError
 from hooke.sizes import check_sizes
+from hooke.steps import grid_steps
 
 
 def _key(path) -> str:
@@ -99,15 +100,7 @@ def check_rebound(config: Mapping[str, Any]) -> None:
             raise HookeError(
                 f"config key 'rebound.ablation_bases': '{name}' is not in rebound.bases"
             )
-    batch = setting["perturb"]["batch_size"]
-    for point in setting["grid"]:
-        if point % batch:
-            raise HookeError(
-                f"config key 'rebound.grid': {point} is not a multiple of "
-                f"rebound.perturb.batch_size ({batch})"
-            )
-    if max(setting["grid"]) == 0:
-        raise HookeError("config key 'rebound.grid': needs a point above 0")
+    grid_steps(setting["grid"], setting["perturb"]["batch_size"])
     check_sample_at(setting)
     check_aligners(setting)
 

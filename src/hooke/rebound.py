@@ -22,6 +22,7 @@ from hooke.provenance import config_hash
 from hooke.runtime import is_main_process, world_size
 from hooke.scorers import load_scorer
 from hooke.splits import draw_seed
+from hooke.steps import grid_steps
 from hooke.trainer import (
     SaveSlices,
     drop,
@@ -32,21 +33,6 @@ from hooke.trainer import (
     pairs_dataset,
     train_resumably,
 )
-
-
-def grid_steps(grid: Sequence[int], batch_size: int) -> dict[int, int]:
-    """Optimizer step at which each grid point (examples seen) is reached: {step: examples}.
-    Points that are not multiples of the batch size are refused."""
-    steps = {}
-    for examples in sorted(set(grid)):
-        if examples % batch_size:
-            raise HookeError(
-                f"config key 'rebound.grid': {examples} is not a multiple of "
-                f"rebound.perturb.batch_size ({batch_size})"
-            )
-        if examples:
-            steps[examples // batch_size] = examples
-    return steps
 
 
 def finetune_aligned(
