@@ -434,13 +434,13 @@ def test_gpu_smoke_config_holds_only_its_differences():
 
 
 def test_the_config_check_and_the_schema_name_the_engines_hooke_has():
-    """config.py keeps its own light list of engines (the Snakefile checks config without
+    """hooke.names keeps the light list of engines (the Snakefile checks config without
     importing pandas); it and every engine enum of the schema must be hooke.engines' table."""
-    from hooke import config, engines
+    from hooke import engines, names
 
     table = {name: engines.ENGINES[name] for name in engines.PERTURBING}
-    assert config.ENGINES == tuple(table)
-    assert config.ALIGNING_ENGINES == tuple(n for n, e in table.items() if not e.needs_reward)
+    assert names.ENGINES == tuple(table)
+    assert names.ALIGNING_ENGINES == tuple(n for n, e in table.items() if not e.needs_reward)
 
     def enums(node):
         if isinstance(node, dict):

@@ -11,7 +11,9 @@ from typing import Any
 
 import yaml
 
+from hooke.defences.config import check_defences
 from hooke.errors import HookeError
+from hooke.names import ALIGNMENT_STAGE, check_aligner
 from hooke.sizes import check_sizes
 from hooke.steps import grid_steps
 
@@ -107,28 +109,12 @@ def check_rebound(config: Mapping[str, Any]) -> None:
 
 # hooke.engines' names, restated so that checking a config imports no pandas (the test
 # test_the_config_check_and_the_schema_name_the_engines_hooke_has holds the two equal).
-ALIGNING_ENGINES = ("sft", "dpo", "kto", "simpo")  # GRPO needs a reward, not a pool
-ENGINES = (*ALIGNING_ENGINES, "grpo")
-
-
 def check_aligners(setting: Mapping[str, Any]) -> None:
     """Every aligner is an engine that learns from the pools, an alignment-stage defence or
     a named plugin."""
-    from hooke.defences import ALIGNMENT_STAGE
-
     plugins = setting.get("plugins") or {}
     for name in setting.get("aligners", ["sft"]):
         check_aligner(name, plugins, "rebound.aligners", ALIGNMENT_STAGE)
-
-
-def check_aligner(name, plugins, key: str, defences) -> None:
-    """`name` is an engine that learns from the pools, one of `defences` or a plugin."""
-    known = [*ALIGNING_ENGINES, *defences, *plugins]
-    if name not in known:
-        raise HookeError(
-            f"config key '{key}': '{name}' is neither an engine, a defence nor a key of "
-            f"rebound.plugins (known: {', '.join(known)})"
-        )
 
 
 def check_sample_at(setting: Mapping[str, Any]) -> None:
@@ -228,12 +214,6 @@ def _fill(value: Any, node: Mapping[str, Any], root: Mapping[str, Any]) -> Any:
         if sub is not None:
             _fill(value[key], sub, root)
     return value
-
-
-def check_defences(config: Mapping[str, Any]) -> None:
-    from hooke.defences.config import check_defences as check
-
-    check(config)
 
 
 def check_config(config: Mapping[str, Any], schema_path: str | Path) -> None:

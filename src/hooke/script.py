@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from hooke.errors import HookeError
+from hooke.names import WHOLE_WEIGHTS
 from hooke.provenance import config_hash
 
 # Wildcards as metrics columns: (column, type). `n` (the aligning volume) is no column of
@@ -169,10 +170,8 @@ def disk_message(snakemake: Any, exc: BaseException) -> str:
 
 def job_accelerate(snakemake: Any) -> dict[str, Any] | None:
     """The config's `accelerate`, but ZeRO-2 in place of ZeRO-3 for a defence that takes
-    gradients of, or distances between, whole weights (hooke.defences.WHOLE_WEIGHTS), which
+    gradients of, or distances between, whole weights (hooke.names.WHOLE_WEIGHTS), which
     ZeRO-3 partitions; said in the job's log."""
-    from hooke.defences import WHOLE_WEIGHTS
-
     settings = dict(snakemake.config.get("accelerate") or {})
     stage = str(settings.get("deepspeed") or "")
     aligner = dict(snakemake.wildcards.items()).get("aligner")

@@ -17,12 +17,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-ALIGNMENT_STAGE = ("vaccine", "repnoise", "booster")
-PERTURBATION_STAGE = ("anchor", "mix")
-DEFENCES = ALIGNMENT_STAGE + PERTURBATION_STAGE
-# Defences that read the weights themselves (Booster's gradients, the anchor's distance): their
-# jobs run ZeRO-2 where the config asks for ZeRO-3, which partitions the weights.
-WHOLE_WEIGHTS = ("booster", "anchor")
+from hooke.names import ALIGNMENT_STAGE, DEFENCES, PERTURBATION_STAGE, WHOLE_WEIGHTS
+
+__all__ = [
+    "ALIGNMENT_STAGE",
+    "DEFAULTS",
+    "DEFENCES",
+    "PERTURBATION_STAGE",
+    "WHOLE_WEIGHTS",
+    "alignment_of",
+    "attacks",
+    "is_defence",
+    "spec",
+]
 
 # The papers' defaults (their released code for the LLM settings).
 DEFAULTS: dict[str, dict[str, float]] = {

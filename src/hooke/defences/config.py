@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hooke.config import ENGINES, check_aligner
-from hooke.defences import DEFENCES, attacks
+from hooke.defences import attacks
 from hooke.errors import HookeError
+from hooke.names import DEFENCES, ENGINES, check_aligner
 
 
 def check_defences(config: Mapping[str, Any]) -> None:
