@@ -179,7 +179,7 @@ def aligning_pool(wildcards):
 
 def pretrain_texts(wildcards):
     """The held-out D_p texts of the readouts (rebound.eval.pretrain_texts): the task's
-    scorer split (reviews no model trains on) or generic English (hooke.generic_text)."""
+    scorer split (reviews no model trains on) or generic English, hooke.generic_text."""
     source = settings.pretrain_source(config)
     if source == "task":
         return rules.prepare_data.output.scorer.format(task=wildcards.task)
