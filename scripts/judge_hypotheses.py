@@ -1,9 +1,9 @@
-"""Judge every pre-stated hypothesis and fit the rebound curves (see hooke.verdicts)."""
+"""Judge every pre-stated hypothesis and fit the rebound curves (see hooke.judge_hypotheses)."""
 
 from hooke.aggregate import connect
 from hooke.atomic import write_table
+from hooke.judge_hypotheses import judge
 from hooke.script import entry
-from hooke.verdicts import judge
 
 inputs, out = snakemake.input, snakemake.output
 with entry(snakemake, uses_torch=False):

@@ -20,8 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hooke.curves import fit_curves
 from hooke.effects import RUN
+from hooke.stages import run_stages
 from hooke.variants import DISTILL, REBOUND_DISTILL, REBOUND_LR, named, parse
+from hooke.verdicts import Judge, margin_runs, rebound_rows
 
 # What each control must show: hypothesis -> the label it must have ("not supported":
 # anything but supported); hypotheses not listed are reported, not checked.
@@ -44,10 +47,6 @@ COVERED = 0.8  # the planted tau must lie within the fitted CI of this share of 
 
 def _labels(runs: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """H2, H3 and H8 on one set of runs (aligned volumes; volume 0: their base control)."""
-    from hooke.curves import fit_curves
-    from hooke.stages import run_stages
-    from hooke.verdicts import Judge, rebound_rows
-
     aligned, control = runs[runs.aligned > 0], runs[runs.aligned == 0]
     if aligned.empty:
         return {}
@@ -214,7 +213,6 @@ def control_runs(con) -> dict[str, pd.DataFrame]:
     """The distillation controls' runs, the aligned runs' learning-rate variants, the planted
     controls' runs and what was planted."""
     from hooke.aggregate import run_sql
-    from hooke.verdicts import margin_runs
 
     frames = {
         name: margin_runs(con, setting).assign(value=lambda f: f.margin)

@@ -27,7 +27,6 @@ from hooke.hypotheses import (
     label,
     not_testable,
 )
-from hooke.metrics import REBOUND_CONTROL
 from hooke.stages import BOUNDARIES, run_stages
 from hooke.stats import Inference, cluster_mean, crossed_mean, family_slopes, replicated_mean
 
@@ -289,48 +288,4 @@ def margin_runs(con, setting: str = "rebound") -> pd.DataFrame:
     return runs
 
 
-def judge(con, params: Mapping[str, Any]) -> dict[str, pd.DataFrame]:
-    """The verdict table, the runs' stages and fits, the boundary sensitivity and the
-    compression law's synthetic runs from the `metrics` and `examples` views of `con`
-    (Setting II parts only where the config has them: `params["rebound"]`), and what the
-    exact model of data predicts at each run's k (`params["theorem"]`: the config's
-    theorem section)."""
-    from hooke.aggregate import run_sql
-    from hooke.curves import fit_curves
-
-    closure, law = run_sql(con, "resistance_closure"), run_sql(con, "compression_law")
-    runs, axes, fits, controls, scores = (pd.DataFrame() for _ in range(5))
-    if params["rebound"]:
-        scores = run_sql(con, "rebound_reference")
-        runs = margin_runs(con).assign(value=lambda f: f.margin)
-        controls = margin_runs(con, REBOUND_CONTROL).assign(value=lambda f: f.margin)
-        axes = run_sql(con, "rebound_axes")
-        fits = fit_curves(runs, RUN, params.get("seed", 0))
-    if len(runs):  # the hypotheses are about the first aligner (the reference method)
-        first = params.get("aligner", "sft")
-        runs, fits = runs[runs.aligner == first], fits[fits.aligner == first]
-    tables = verdict_table(closure, runs, axes, params, controls, law, fits, scores)
-    apparatus = pd.DataFrame()
-    if params["rebound"]:
-        from hooke.apparatus import apparatus as check
-
-        apparatus, lr = check(con, tables["verdicts"], params)
-        if len(lr):
-            lr = lr.assign(boundary=BOUNDARIES[0]).drop(columns="verdict_1x")
-            table = pd.concat([tables["verdict_sensitivity"], lr], ignore_index=True)
-            tables["verdict_sensitivity"] = table
-    theorem = pd.DataFrame()
-    if len(runs) and params.get("theorem"):
-        from hooke.theorem import at_runs
-
-        theorem = at_runs(hooke_runs(runs), params["theorem"])
-    return {
-        **tables,
-        "apparatus": apparatus,
-        "rebound_fits": fits,
-        "compression_law": law,
-        "theorem_runs": theorem,
-    }
-
-
-__all__ = ["UNIT", "Judge", "judge", "margin_runs", "verdict_table"]
+__all__ = ["UNIT", "Judge", "hooke_runs", "margin_runs", "verdict_table"]
