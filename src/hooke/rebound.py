@@ -125,23 +125,9 @@ def finetune_perturbed(
     `checkpoints` folder beside the outputs; a run of several processes (DeepSpeed) saves them
     in any case and reads them after training, in its main process."""
     model, tokenizer = load_trainable(aligned_dir, trust_remote_code, lora)
-    # a burn-in's steps at learning rate 0 come first (hooke.trainer.burn_in): the grid
-    # counts the examples after them
-    burn = int(params.get("burn_in_steps", 0))
-    steps = {s + burn: x for s, x in grid_steps(grid, params["batch_size"]).items()}
-    total = max(grid) + burn * params["batch_size"]
-    seed = draw_seed(params, meta["seed"])
-    pool = first_pairs(perturb_path, None, "rebound.grid", seed)
-    if len(pool) < total:
-        what = (
-            "rebound.grid and rebound.perturb.burn_in_steps need" if burn else "rebound.grid needs"
-        )
-        raise HookeError(f"{perturb_path}: {len(pool)} examples, {what} {total}")
-    aligning = opposite = first_pairs(opposite_path, None, "rebound.grid", seed)
-    if params.get("pool") == "balanced":
-        pool = balanced_pool(pool, aligning, total, perturb_path)
-    if params.get("pairs", "pools") == "own_samples" and engine(algorithm).contrastive:
-        opposite = own_samples(model, tokenizer, pool.head(total), params, meta["seed"])
+    steps, pool, opposite, aligning = _examples(
+        model, tokenizer, perturb_path, opposite_path, algorithm, grid, params, meta
+    )
     fingerprint = config_hash(
         {
             **params,
@@ -166,7 +152,7 @@ def finetune_perturbed(
             algorithm,
             model,
             tokenizer,
-            pool.head(total),
+            pool,
             opposite,
             params,
             work / "trainer",
@@ -185,15 +171,44 @@ def finetune_perturbed(
         drop(work / "trainer")  # the optimizer state: not needed once the run is complete
         if not in_memory:
             _read_checkpoints(reader, work, steps, trust_remote_code)
-        table, responses = reader.collect(grid)
-        write_metrics(table, outputs["readouts"])
-        with atomic_file(outputs["responses"]) as tmp:
-            responses.to_parquet(tmp, index=False)
-        losses = metrics_table(loss_rows(records), **{"algorithm": algorithm, **meta_of(meta)})
-        write_metrics(losses, outputs["metrics"])
+        _write_run(reader, grid, records, algorithm, meta, outputs)
         drop(work / "readouts")
     if not keep_checkpoints:
         drop(target)
+
+
+def _examples(model, tokenizer, perturb_path, opposite_path, algorithm, grid, params, meta):
+    """What a perturbation run trains on: the optimizer step of each grid point (after a
+    burn-in's steps at learning rate 0, hooke.trainer.burn_in: the grid counts the examples
+    after them), the perturbing examples, the rejected side of a contrastive engine (the
+    aligning pool's, or the model's own samples) and the aligning pool (a guard mixes it in)."""
+    burn = int(params.get("burn_in_steps", 0))
+    steps = {s + burn: x for s, x in grid_steps(grid, params["batch_size"]).items()}
+    total = max(grid) + burn * params["batch_size"]
+    seed = draw_seed(params, meta["seed"])
+    pool = first_pairs(perturb_path, None, "rebound.grid", seed)
+    if len(pool) < total:
+        what = (
+            "rebound.grid and rebound.perturb.burn_in_steps need" if burn else "rebound.grid needs"
+        )
+        raise HookeError(f"{perturb_path}: {len(pool)} examples, {what} {total}")
+    aligning = opposite = first_pairs(opposite_path, None, "rebound.grid", seed)
+    if params.get("pool") == "balanced":
+        pool = balanced_pool(pool, aligning, total, perturb_path)
+    if params.get("pairs", "pools") == "own_samples" and engine(algorithm).contrastive:
+        opposite = own_samples(model, tokenizer, pool.head(total), params, meta["seed"])
+    return steps, pool.head(total), opposite, aligning
+
+
+def _write_run(reader, grid, records, algorithm, meta, outputs) -> None:
+    """A finished run's outputs: the readouts and sampled responses at every grid point,
+    and the training losses."""
+    table, responses = reader.collect(grid)
+    write_metrics(table, outputs["readouts"])
+    with atomic_file(outputs["responses"]) as tmp:
+        responses.to_parquet(tmp, index=False)
+    losses = metrics_table(loss_rows(records), **{"algorithm": algorithm, **meta_of(meta)})
+    write_metrics(losses, outputs["metrics"])
 
 
 def meta_of(meta: Mapping[str, Any]) -> dict[str, Any]:
