@@ -25,7 +25,7 @@ def readout_eval(config: Config) -> dict[str, Any]:
     pretrain_texts only where it is not `task`, the default: the texts are an input file
     already, and every run made before the key existed keeps its parameters and hashes."""
     section = dict(config["rebound"]["eval"])
-    if section.get("pretrain_texts", "task") == "task":
+    if pretrain_source(config) == "task":
         section.pop("pretrain_texts", None)
     return with_draw(config, section)
 

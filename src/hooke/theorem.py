@@ -177,7 +177,10 @@ def law_fit(table: pd.DataFrame, branching: int = 2) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-PREDICTED = ["measured_ratio", "measured_signs", "code", "alpha", "nodes", "predicted_ratio"]
+PREDICTED = [
+    *("measured_ratio", "measured_signs", "code", "alpha", "nodes"),
+    *("predicted_ratio", "predicted_signs"),
+]
 
 
 def at_runs(runs: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
@@ -209,4 +212,4 @@ def at_runs(runs: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
                         "predicted_signs": cell["theorem_signs"],
                     }
                 )
-    return pd.DataFrame(rows, columns=[*runs.columns, *PREDICTED, "predicted_signs"])
+    return pd.DataFrame(rows, columns=[*runs.columns, *PREDICTED])
