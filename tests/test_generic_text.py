@@ -33,3 +33,13 @@ def test_the_readouts_take_their_d_p_from_the_generic_texts(tmp_path):
     assert len(texts["pretrain"]) == 8
     assert set(texts["pretrain"]) <= set(generic_text.python_docs().text)
     assert texts["pretrain"] != heldout_texts(prompts, docs, "positive_first", 8, 4)["pretrain"]
+
+
+def test_the_schema_names_every_source_and_only_those():
+    import yaml
+    from conftest import ROOT
+
+    schema = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
+    rebound = schema["properties"]["rebound"]["properties"]
+    enum = rebound["eval"]["properties"]["pretrain_texts"]["enum"]
+    assert enum == ["task", *generic_text.SOURCES]

@@ -107,8 +107,6 @@ def check_rebound(config: Mapping[str, Any]) -> None:
     check_aligners(setting)
 
 
-# hooke.engines' names, restated so that checking a config imports no pandas (the test
-# test_the_config_check_and_the_schema_name_the_engines_hooke_has holds the two equal).
 def check_aligners(setting: Mapping[str, Any]) -> None:
     """Every aligner is an engine that learns from the pools, an alignment-stage defence or
     a named plugin."""

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hooke import variants
-from hooke.defences import attacks
+from hooke.settings import attack
 
 TOKENS_PER_WORD = 1.4  # byte-level BPE on English prose: ~1.3-1.5
 # Training FLOPs per token relative to one forward pass (2N), per perturbation engine: rows
@@ -116,7 +115,7 @@ def _finetune_perturbed(config, w, n):
     # the burn-in's steps at learning rate 0 cost what any step costs
     examples = max(grid) + perturb.get("burn_in_steps", 0) * perturb["batch_size"]
     tokens = examples * example_tokens(config, task, perturb["max_length"])
-    algorithm = _engine(config, w["algorithm"])
+    algorithm = attack(config, w["algorithm"])["algorithm"]  # the engine it runs
     if w.get("aligner") == "mix":  # the mixed-in aligning examples are trained on too
         tokens *= 1 + config["defences"]["mix"]["share"]
     passes = ENGINE_PASSES.get(algorithm)
@@ -136,17 +135,6 @@ def _finetune_perturbed(config, w, n):
     cost["flops"] += flops
     cost["decode"] += decode
     return cost
-
-
-def _engine(config, algorithm: str) -> str:
-    """The engine a perturbation's `algorithm` wildcard runs (a learning-rate variant costs
-    what its root does; an attack of the benchmark names its own; the controls theirs)."""
-    root, _ = variants.parse(algorithm)
-    if root == variants.BALANCED:  # the balanced control: SFT on both poles
-        return "sft"
-    if root in variants.DISTILL:  # the controls: distillation toward a teacher
-        return "distill"
-    return (attacks(config.get("defences")).get(root) or {}).get("algorithm", root)
 
 
 def _fit_compression_law(config, w, n):

@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from hooke.errors import HookeError
 
 # Perturbation engines a config may name (hooke.engines builds them; `distill`, the
-# apparatus's controls, is never named by a config). GRPO needs a reward, not a pool.
+# apparatus's controls, is never named by a config), restated so that checking a config
+# imports no pandas (test_the_config_check_and_the_schema_name_the_engines_hooke_has holds
+# them equal to hooke.engines' table). GRPO needs a reward, not a pool.
 ALIGNING_ENGINES = ("sft", "dpo", "kto", "simpo")
 ENGINES = (*ALIGNING_ENGINES, "grpo")
 
